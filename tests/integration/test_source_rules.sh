@@ -1,0 +1,22 @@
+#!/bin/sh
+# Source rules that the compiler cannot check on its own (conventions.md):
+# every .c includes engine/base/banned.h as its last #include, so banned functions are
+# compile errors; libraries (everything but engine/cli and tests) never print or exit.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+fail=0
+for f in $(find engine bundles ebextensions platform-hooks tests/unit tests/fuzz -name '*.c' | sort); do
+	last=$(grep -E '^#include' "$f" | tail -n 1)
+	case $last in
+	*'"engine/base/banned.h"'*) ;;
+	*) echo "# $f: last include is '$last', not \"engine/base/banned.h\""; fail=1 ;;
+	esac
+done
+[ $fail = 0 ] && echo "ok - every .c includes banned.h last" || echo "not ok - every .c includes banned.h last"
+bad=$(grep -nE '\b(printf|fprintf|puts|exit)\s*\(' $(find engine bundles ebextensions platform-hooks -name '*.c' ! -path 'engine/cli/*') 2>/dev/null | grep -vE 'snprintf|vsnprintf|sp_buf_printf|//|/\*' )
+if [ -z "$bad" ]; then
+	echo "ok - libraries never print or exit"
+else
+	echo "not ok - libraries never print or exit"
+	echo "$bad" | sed 's/^/#   /'
+fi
