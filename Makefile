@@ -80,7 +80,7 @@ asan:
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-		EXTRA_LDFLAGS="-fsanitize=address,undefined" $(BUILD)/libsprout.a
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" build-fuzz/libsprout.a
 	@mkdir -p build-fuzz/fuzz
 	@for n in $(FUZZ_NAMES); do \
 		echo "  FUZZ    build-fuzz/fuzz/$$n"; \

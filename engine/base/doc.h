@@ -9,8 +9,11 @@
  *  - YAML (SP_DOC_YAML, or SP_DOC_AUTO otherwise): libyaml's event stream; YAML 1.1
  *    scalar resolution as PyYAML does it (EB's own loader): null/~, true/false/yes/no/
  *    on/off, ints, floats; quoted scalars are always strings. Anchors and aliases are
- *    expanded (copies), bounded by max_alias_nodes. Only the first document of a stream
- *    is used; a second one is DOC_MULTIPLE_DOCUMENTS (warning).
+ *    expanded (copies whose root is located at the alias), bounded by max_alias_nodes;
+ *    merge keys (<<) are applied. Duplicate keys are DOC_DUPLICATE_KEY as in JSON. Only
+ *    the first document of a stream is used; a second one is DOC_MULTIPLE_DOCUMENTS
+ *    (warning). After loading, every mapping holds each key once.
+ * docs/documents.md has the details, every code and every limit.
  *
  * Limits (struct sp_doc_limits, SP_DOC_LIMITS_DEFAULT): input size, nesting depth, node
  * count, nodes produced through aliases, scalar length. Crossing one is an error
@@ -96,7 +99,9 @@ struct sp_doc; /* opaque: owns the tree */
  * On failure, errors are in d and SP_ERROR (or SP_ENOMEM) is returned. */
 int sp_doc_load(const char *data, size_t len, const char *file, enum sp_doc_format fmt,
 		const struct sp_doc_limits *limits, struct sp_diags *d, struct sp_doc **out);
-/* Reads the file (at most limits->max_input bytes) and loads it. */
+/* Reads the file (at most limits->max_input bytes) and loads it; display_name (or path
+ * when NULL) names it in diagnostics. A file that cannot be read is DOC_READ_FAILED and
+ * SP_EIO (errno kept); one larger than max_input is DOC_TOO_LARGE and SP_ERROR. */
 int sp_doc_load_file(const char *path, const char *display_name, enum sp_doc_format fmt,
 		     const struct sp_doc_limits *limits, struct sp_diags *d,
 		     struct sp_doc **out);
@@ -111,10 +116,12 @@ enum sp_doc_format sp_doc_format_of(const struct sp_doc *doc); /* JSON or YAML *
 const struct sp_node *sp_node_get(const struct sp_node *m, const char *key);
 /* Same, returning the key node (for positions). */
 const struct sp_node *sp_node_key(const struct sp_node *m, const char *key);
-const char *sp_node_type_name(enum sp_node_type t); /* "string", "integer", ... */
+/* For messages: "null", "boolean", "integer", "number", "string", "list", "mapping". */
+const char *sp_node_type_name(enum sp_node_type t);
 bool sp_node_is_scalar(const struct sp_node *n);
 
-/* The JSON pointer of a node ("" for the root; "~" and "/" escaped per RFC 6901). */
+/* The JSON pointer of a node ("" for the root; "~" and "/" escaped per RFC 6901) into
+ * out, which is reset first. A key node has the path of its value. */
 int sp_node_path(const struct sp_node *n, struct sp_buf *out);
 /* A location for diagnostics: file of the doc, node's line/column, path (the returned
  * loc's path points into `pathbuf`, which must outlive it). */
@@ -127,8 +134,8 @@ int sp_diag_node(struct sp_diags *d, enum sp_severity sev, const char *code,
 		 const struct sp_doc *doc, const struct sp_node *n, const char *hint,
 		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-/* Converts a subtree to jansson (integers as json_integer, reals as json_real). NULL on
- * allocation failure. */
+/* Converts a subtree to jansson (integers as json_integer, reals as json_real; NaN and
+ * infinities, which JSON cannot hold, as null). NULL on allocation failure. */
 json_t *sp_node_to_json(const struct sp_node *n);
 
 #endif
