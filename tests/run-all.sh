@@ -43,6 +43,7 @@ criterion_suite() { # name binary
 
 tap_suite() { # name command...: counts "ok" / "not ok" lines
 	name=$1; shift
+	mkdir -p "$(dirname "$LOG_DIR/$name.log")"
 	"$@" >"$LOG_DIR/$name.log" 2>&1
 	rc=$?
 	p=$(grep -c '^ok ' "$LOG_DIR/$name.log")
