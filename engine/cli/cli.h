@@ -46,7 +46,14 @@ bool sp_cli_wants_help(int argc, char **argv);
 void sp_cli_print_diags(const struct sp_diags *d, FILE *f);
 
 /* Commands. */
+int cmd_bucket(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_taskdef(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 

@@ -6,11 +6,93 @@
 #include "engine/base/banned.h"
 
 const struct sp_command sp_commands[] = {
+	{ "bucket", cmd_bucket, "bucket put|get|list|rm BUCKET KEY [FILE] [--data-dir DIR]",
+	  "Keep objects (private registry credentials) in sprout's local bucket store",
+	  "Subcommands:\n"
+	  "  put BUCKET KEY [FILE]   store FILE (or standard input) as BUCKET/KEY (mode 0600)\n"
+	  "  get BUCKET KEY [FILE]   write the object to FILE (mode 0600) or standard output\n"
+	  "  list [BUCKET]           list buckets, or the keys of BUCKET\n"
+	  "  rm BUCKET KEY           remove the object\n"
+	  "Options:\n"
+	  "  --data-dir DIR          the store is DIR/buckets (default $SPROUT_DATA_DIR,\n"
+	  "                          /var/lib/sprout as root, else $XDG_DATA_HOME/sprout)\n"
+	  "Names follow S3's rules. Dockerrun.aws.json `authentication` {bucket, key} names a\n"
+	  "docker config.json kept here. See docs/buckets.md.\n"
+	  "Example:\n  sprout bucket put my-creds dockercfg.json ~/.docker/config.json\n" },
+	{ "bundle", cmd_bundle, "bundle create [DIR] [-o FILE] [--staged] | inspect FILE|DIR [--json] | extract FILE PARENT",
+	  "Build a source bundle the way the EB CLI does, or inspect and check one",
+	  "Subcommands:\n"
+	  "  create [DIR] [-o FILE] [--staged]  zip DIR (default .) reproducibly: .ebignore if\n"
+	  "                          present, else git archive of HEAD (--staged: the index),\n"
+	  "                          else the whole folder; default FILE is <DIR's name>.zip\n"
+	  "  inspect FILE|DIR [--json]  read a zip/tar bundle (or a folder) without extracting:\n"
+	  "                          sha256, entries, Dockerrun version, .ebextensions, hooks,\n"
+	  "                          and every safety or layout problem\n"
+	  "  extract FILE PARENT     extract all or nothing into a fresh PARENT/sprout-staging-*\n"
+	  "                          folder and print its path (for tests and debugging)\n"
+	  "Limits (inspect, extract, create): --max-compressed BYTES (512 MiB), --max-size BYTES\n"
+	  "  (2 GiB unpacked), --max-entries N (100000), --max-path BYTES (1024), --max-depth N\n"
+	  "  (64), --max-ratio N (100, unpacked/packed past 16 MiB)\n"
+	  "Exit status: 0 fine, 1 errors found, 2 usage. See docs/bundles.md.\n"
+	  "Example:\n  sprout bundle create . -o app.zip && sprout bundle inspect app.zip\n" },
 	{ "completion", cmd_completion, "completion bash",
 	  "Print a bash completion script generated from the command table",
 	  "Example:\n  source <(sprout completion bash)\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help",
 	  "Example:\n  sprout help validate\n" },
+	{ "plan", cmd_plan,
+	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
+	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances",
+	  "Options:\n"
+	  "  --env NAME          environment name (default: a placeholder)\n"
+	  "  --env-id ID         environment id (default e-0000000000)\n"
+	  "  --option NS:OPTION=VALUE  a create/update-time setting; overrides .ebextensions\n"
+	  "                      (repeatable), e.g. --option aws:autoscaling:asg:MinSize=2\n"
+	  "  --json              the AWS API requests that create it (--format json)\n"
+	  "  --format cloudformation  a complete CloudFormation template\n"
+	  "  --revision N        task definition revision (default 1)\n"
+	  "  --strict            treat warnings as errors\n"
+	  "  --config-only       read only DIR/.ebextensions and --option; print the settings\n"
+	  "  --list-options      print every option namespace sprout knows (docs/options.md)\n"
+	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors. docs/plan.md.\n"
+	  "Example:\n  sprout plan . --env my-env --option aws:autoscaling:asg:MaxSize=2\n" },
+	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--no-access-log]",
+	  "Run the engine: the HTTP API, version processing and events, in the foreground",
+	  "Options:\n"
+	  "  --data-dir DIR       state folder (default $SPROUT_DATA_DIR, /var/lib/sprout as\n"
+	  "                       root, else $XDG_DATA_HOME/sprout): sprout.db, bundles/,\n"
+	  "                       admin.token\n"
+	  "  --listen ADDR:PORT   where the API listens (default 127.0.0.1:4780)\n"
+	  "  --no-access-log      no log line per request\n"
+	  "Logs go to standard error; SIGTERM or SIGINT stops it cleanly. The API needs\n"
+	  "\"Authorization: Bearer <token>\" (see `sprout token`). docs/api.md, docs/engine.md.\n"
+	  "Example:\n  sprout serve --data-dir /tmp/sprout --listen 127.0.0.1:4780\n" },
+	{ "taskdef", cmd_taskdef, "taskdef [BUNDLE|DIR|FILE] [--env NAME] [--env-id ID]",
+	  "Print the ECS task definition Elastic Beanstalk would register for a bundle",
+	  "Options:\n"
+	  "  --env NAME      environment name for the family awseb-NAME-ID (default: a placeholder)\n"
+	  "  --env-id ID     environment id (default e-0000000000)\n"
+	  "The bundle is validated first; with errors nothing is printed and the exit is 1.\n"
+	  "The output is a RegisterTaskDefinition request (aws ecs register-task-definition\n"
+	  "--cli-input-json file://...). See docs/dockerrun.md.\n"
+	  "Example:\n  sprout taskdef . --env my-env\n" },
+	{ "token", cmd_token, "token [--rotate] [--data-dir DIR]",
+	  "Print the engine's admin token, or replace it with --rotate",
+	  "The token is DIR/admin.token (mode 0600), created at the engine's first start or\n"
+	  "here when missing. After --rotate a running engine accepts only the new token.\n"
+	  "Example:\n  curl -H \"Authorization: Bearer $(sprout token)\" http://127.0.0.1:4780/api/v1/applications\n" },
+	{ "validate", cmd_validate, "validate [BUNDLE|DIR|FILE] [--json] [--strict]",
+	  "Check a bundle, folder or Dockerrun.aws.json offline and report every problem",
+	  "Options:\n"
+	  "  --json          print {path, valid, errors, warnings, diagnostics} as JSON\n"
+	  "  --strict        treat warnings as errors\n"
+	  "  --check-images  ask each image's registry whether it exists (docs/registry.md)\n"
+	  "  --registry-ca FILE        trust this CA bundle for registries (with --check-images)\n"
+	  "  --registry-timeout SECS   connect and total timeout per request (default 5/20)\n"
+	  "  --data-dir DIR  bucket store of `authentication` objects (sprout bucket)\n"
+	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors.\n"
+	  "Codes and fixes: docs/diagnostics.md. Default input: the current folder.\n"
+	  "Example:\n  sprout validate app.zip --strict\n" },
 	{ "version", cmd_version, "version", "Print sprout's version", "Also: sprout --version\n" },
 };
 const size_t sp_commands_count = sizeof(sp_commands) / sizeof(sp_commands[0]);

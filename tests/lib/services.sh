@@ -15,6 +15,17 @@
 #                            (default config: anonymous, filesystem storage in $SVC_DIR)
 #   svc_moto PORT            start moto's AWS server on 127.0.0.1:PORT
 #   svc_wait_http URL [SECONDS]      wait until URL answers (any HTTP status)
+#   svc_python NAME SCRIPT [ARGS...] start a python3 helper (a test server) in the
+#                            background, recorded for stopping; log in $SVC_DIR/NAME.log
+#   svc_wait_port PORT [SECONDS]     wait until something listens on 127.0.0.1:PORT
+#   svc_tls_cert DIR         make a throwaway CA (DIR/ca.pem) and a server certificate
+#                            for 127.0.0.1 and localhost (DIR/server.pem, DIR/server.key)
+#   svc_htpasswd USER PASS   print a bcrypt htpasswd line (htpasswd -Bbn, else python)
+#   svc_push LOCAL REMOTE    docker tag LOCAL REMOTE and push it; prints the digest
+#   svc_loopback_pool        print "127.0.X.1-127.0.X.254" for a /24 of 127.0.0.0/8 on
+#                            which nothing listens yet (a local driver's address pool)
+#   svc_record_pidfile NAME FILE   record the pid written in FILE (a daemon that detached,
+#                            e.g. the driver's HAProxy master) so svc_stop_all stops it
 #   svc_stop_all             stop everything this script started, by pid
 
 svc_init() {
@@ -108,6 +119,74 @@ svc_moto() { # port
 	python3 -m moto.server -H 127.0.0.1 -p "$1" >"$SVC_DIR/moto-$1.log" 2>&1 &
 	svc_record "moto-$1" $!
 	svc_wait_http "http://127.0.0.1:$1/" 60
+}
+
+svc_python() { # name script [args...]
+	svc_init
+	_n=$1; shift
+	python3 "$@" >"$SVC_DIR/$_n.log" 2>&1 &
+	svc_record "$_n" $!
+}
+
+svc_wait_port() { # port [seconds]
+	_t=${2:-20}; _i=0
+	while [ "$_i" -lt $((_t * 10)) ]; do
+		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "svc: nothing listens on 127.0.0.1:$1 after ${_t}s" >&2
+	return 1
+}
+
+svc_tls_cert() { # dir
+	mkdir -p "$1" || return 1
+	(
+		cd "$1" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+			-subj /CN=sprout-test-ca 2>/dev/null &&
+		openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+			-subj /CN=127.0.0.1 2>/dev/null &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out server.pem -days 2 -extfile server.ext 2>/dev/null
+	)
+}
+
+svc_htpasswd() { # user password
+	if command -v htpasswd >/dev/null 2>&1; then
+		htpasswd -Bbn "$1" "$2" | head -n 1
+	else
+		python3 -W ignore -c 'import crypt,sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$1" "$2"
+	fi
+}
+
+svc_push() { # local-ref remote-ref
+	docker tag "$1" "$2" || return 1
+	_out=$(docker push "$2" 2>&1) || { echo "$_out" >&2; return 1; }
+	echo "$_out" | sed -n 's/.*digest: \(sha256:[0-9a-f]*\).*/\1/p' | tail -n 1
+}
+
+svc_loopback_pool() {
+	python3 - <<'EOP'
+import random, subprocess
+try:
+    out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout
+except OSError:
+    out = ""
+busy = set()
+for line in out.splitlines():
+    f = line.split()
+    if len(f) >= 4 and f[3].startswith("127.0."):
+        busy.add(f[3].split(".")[2])
+cands = [x for x in range(100, 250) if str(x) not in busy]
+x = random.choice(cands)
+print("127.0.%d.1-127.0.%d.254" % (x, x))
+EOP
+}
+
+svc_record_pidfile() { # name file
+	svc_init
+	[ -s "$2" ] && svc_record "$1" "$(cat "$2")"
 }
 
 svc_stop_all() {

@@ -1,0 +1,71 @@
+/* api.h — the engine's HTTP API (libmicrohttpd) under /api/v1, and the admin token.
+ *
+ * sp_api_start prepares the data directory (sprout.db migrated, bundles/, tmp/,
+ * admin.token), sweeps what a crash may have left (spool files, bundle files no version
+ * knows), starts the processing worker (engine/server) and the HTTP daemon, and returns.
+ * The caller (the `sprout serve` front end) waits for a signal and calls sp_api_stop,
+ * which stops accepting, ends event streams, lets requests in flight finish, lets the
+ * worker finish the version in hand and closes the store. A request interrupted by the
+ * stop leaves nothing behind: uploads are spooled under tmp/ and only renamed into
+ * bundles/ when complete; a version whose processing was cut short stays PROCESSING and
+ * is processed at the next start.
+ *
+ * Every endpoint and its JSON is described in docs/api.md. Errors are
+ * {"error": {"code", "message", "details": [diagnostics]}} with the HTTP status that
+ * fits; codes are listed in docs/diagnostics.md ("API" section). Every response carries
+ * X-Request-Id; events caused by a request keep it.
+ *
+ * The server state is the struct sp_api; nothing here is global. The library never
+ * prints: log lines go to cfg->log.
+ */
+#ifndef SPROUT_API_H
+#define SPROUT_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/base/buf.h"
+
+#define SP_API_DEFAULT_LISTEN "127.0.0.1:4780"
+#define MAX_BUNDLE_UPLOAD ((uint64_t)512 << 20)  /* 512 MiB, EB's source bundle limit */
+#define MAX_JSON_BODY ((size_t)1 << 20)          /* JSON request bodies */
+#define MAX_API_CONNECTIONS 256                  /* concurrent HTTP connections */
+#define MAX_EVENT_STREAMS 64                     /* concurrent SSE clients */
+#define MAX_DB_CONNECTIONS 32                    /* pooled SQLite connections */
+#define SP_API_DEFAULT_PAGE 100                  /* list page size unless ?limit= */
+
+#define SP_TOKEN_HEX_LEN 64                      /* admin token: 32 random bytes, hex */
+
+struct sp_api_config {
+	const char *data_dir; /* must be set (see sp_data_dir_resolve in store.h) */
+	const char *listen;   /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: SP_API_DEFAULT_LISTEN */
+	bool access_log;      /* one log line per request */
+	void (*log)(void *arg, const char *line); /* may be NULL */
+	void *log_arg;
+};
+
+struct sp_api; /* opaque server state */
+
+/* 0, SP_EINVAL (bad listen address), SP_EIO (data dir, store or socket failed; a log
+ * line says why), SP_ENOMEM. */
+int sp_api_start(const struct sp_api_config *cfg, struct sp_api **out);
+/* The port actually bound (useful with port 0). */
+uint16_t sp_api_port(const struct sp_api *api);
+void sp_api_stop(struct sp_api *api);
+
+/* The admin token of data_dir (admin.token, mode 0600), created (with the folder) when
+ * missing. out gets SP_TOKEN_HEX_LEN hex digits and a NUL. 0, SP_EIO, SP_EINVAL (the
+ * file exists but does not hold a token). */
+int sp_admin_token_ensure(const char *data_dir, char out[SP_TOKEN_HEX_LEN + 1]);
+/* Replaces the token with a new random one (temp file + rename, so a running engine
+ * sees either the old or the new one, never half of it); a running engine picks it up
+ * at its next request. */
+int sp_admin_token_rotate(const char *data_dir, char out[SP_TOKEN_HEX_LEN + 1]);
+/* Constant-time comparison of a presented token with the expected one (length too). */
+bool sp_token_equal(const char *presented, size_t presented_len, const char *expected);
+
+/* Splits "ADDR:PORT" / "[ADDR]:PORT"; addr gets the address without brackets. */
+int sp_listen_parse(const char *s, struct sp_buf *addr, uint16_t *port);
+
+#endif

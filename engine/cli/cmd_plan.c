@@ -1,0 +1,193 @@
+/* cmd_plan.c — `sprout plan [BUNDLE|DIR|FILE] [--env NAME] [--option NS:OPTION=VALUE ...]`:
+ * what the environment will be made of, as a readable tree, as the AWS API requests
+ * (--json) or as a CloudFormation template (--format cloudformation). Diagnostics go to
+ * standard error; with an error nothing is printed on standard output and the exit is 1.
+ *
+ * --config-only DIR reads only DIR/.ebextensions and the --option settings and prints the
+ * resulting option settings (no Dockerrun needed); --list-options prints docs/options.md
+ * from the option table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebextensions/ebextensions.h"
+#include "engine/cli/cli.h"
+#include "engine/plan/plan.h"
+#include "engine/validate/validate.h"
+#include "engine/base/banned.h"
+
+#define MAX_PLAN_OPTION_ARGS 1024
+
+enum plan_format { FMT_TEXT, FMT_JSON, FMT_CFN };
+
+static int print_json(json_t *j)
+{
+	if (!j)
+		return SP_EXIT_FAILED;
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(j);
+	return SP_EXIT_OK;
+}
+
+static int list_options(void)
+{
+	struct sp_buf b = SP_BUF_INIT(0);
+	int rc = sp_opt_schema_markdown(&b);
+	if (rc == 0)
+		fputs(sp_buf_cstr(&b), stdout);
+	sp_buf_free(&b);
+	return rc == 0 ? SP_EXIT_OK : SP_EXIT_FAILED;
+}
+
+/* .ebextensions and --option only: the option settings and their problems. */
+static int config_only(const char *dir, const char *const *args, size_t n_args, bool strict,
+		       enum plan_format fmt)
+{
+	struct sp_options *o = NULL;
+	struct sp_ebx *x = NULL;
+	struct sp_diags d;
+	struct sp_buf out = SP_BUF_INIT(0);
+	int exit_code = SP_EXIT_FAILED;
+	sp_diags_init(&d);
+	if (sp_options_new(&o) != 0 || sp_ebx_new(&x) != 0)
+		goto out;
+	if (sp_ebx_load_dir(x, dir, o, &d) == SP_ENOMEM)
+		goto out;
+	for (size_t i = 0; i < n_args; i++)
+		sp_options_set_arg(o, SP_OPT_LEVEL_API, args[i], "--option", &d);
+	sp_options_check(o, &d);
+	const char *const *ids;
+	bool lb = strcmp(sp_options_get(o, "aws:elasticbeanstalk:environment", "EnvironmentType"),
+			 "SingleInstance") != 0;
+	struct sp_ebx_context ctx = { x, o, NULL, 0, SP_TASKDEF_PLACEHOLDER_ENV, "us-east-1" };
+	ctx.n_eb_ids = sp_plan_eb_ids(lb, &ids);
+	ctx.eb_ids = ids;
+	sp_ebx_check_refs(&ctx, &d);
+	if (strict)
+		sp_diags_promote_warnings(&d);
+	sp_diags_sort(&d);
+	sp_cli_print_diags(&d, stderr);
+	if (sp_diags_errors(&d))
+		goto out;
+	if (fmt == FMT_JSON) {
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < sp_options_count(o); i++) {
+			const struct sp_opt_setting *s = sp_options_at(o, i);
+			json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s}", "namespace", s->ns,
+							   "option", s->name, "value", s->value,
+							   "source", sp_opt_level_name(s->level)));
+		}
+		exit_code = print_json(a);
+		goto out;
+	}
+	if (sp_plan_render_options(o, &out) == 0) {
+		fputs(sp_buf_cstr(&out), stdout);
+		exit_code = SP_EXIT_OK;
+	}
+out:
+	sp_buf_free(&out);
+	sp_diags_free(&d);
+	sp_ebx_free(x);
+	sp_options_free(o);
+	return exit_code;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "env", required_argument, NULL, 'e' },
+		{ "env-id", required_argument, NULL, 'i' },
+		{ "option", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "revision", required_argument, NULL, 'r' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "config-only", no_argument, NULL, 'c' },
+		{ "list-options", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *args[MAX_PLAN_OPTION_ARGS];
+	size_t n_args = 0;
+	struct sp_validate_options vo = { 0 };
+	enum plan_format fmt = FMT_TEXT;
+	bool only_config = false;
+	int64_t rev = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e': vo.env_name = optarg; break;
+		case 'i': vo.env_id = optarg; break;
+		case 'o':
+			if (n_args == MAX_PLAN_OPTION_ARGS)
+				return sp_cli_usage_error("plan", "more than %d --option",
+							  MAX_PLAN_OPTION_ARGS);
+			args[n_args++] = optarg;
+			break;
+		case 'j': fmt = FMT_JSON; break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else if (strcmp(optarg, "cloudformation") == 0)
+				fmt = FMT_CFN;
+			else
+				return sp_cli_usage_error("plan", "--format is text, json or "
+								  "cloudformation, not '%s'", optarg);
+			break;
+		case 'r':
+			if (sp_parse_i64(optarg, &rev) != 0 || rev < 1 || rev > 1000000)
+				return sp_cli_usage_error("plan", "--revision takes 1..1000000");
+			break;
+		case 's': vo.strict = true; break;
+		case 'c': only_config = true; break;
+		case 'l': return list_options();
+		default: return sp_cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return sp_cli_usage_error("plan", "takes one BUNDLE, DIR or FILE");
+	const char *path = optind < argc ? argv[optind] : ".";
+	if (only_config) {
+		if (fmt == FMT_CFN)
+			return sp_cli_usage_error("plan", "--config-only prints option settings "
+							  "(text or json)");
+		return config_only(path, args, n_args, vo.strict, fmt);
+	}
+	vo.option_args = args;
+	vo.n_option_args = n_args;
+	vo.taskdef_revision = (int)rev;
+
+	struct sp_diags d;
+	struct sp_validation *v = NULL;
+	int exit_code = SP_EXIT_FAILED;
+	sp_diags_init(&d);
+	int rc = sp_validate(path, &vo, &d, &v);
+	sp_cli_print_diags(&d, stderr);
+	if (rc == SP_ENOMEM) {
+		fprintf(stderr, "sprout plan: out of memory\n");
+	} else if (rc == 0 && !v->plan) {
+		fprintf(stderr, "sprout plan: %s has no Dockerrun.aws.json to plan\n", path);
+	} else if (rc == 0) {
+		json_t *j = NULL;
+		if (fmt == FMT_JSON) {
+			if (sp_plan_to_json(v->plan, &j) == 0)
+				exit_code = print_json(j);
+		} else if (fmt == FMT_CFN) {
+			if (sp_plan_to_cloudformation(v->plan, &j) == 0)
+				exit_code = print_json(j);
+		} else {
+			struct sp_buf out = SP_BUF_INIT(0);
+			if (sp_plan_render_text(v->plan, &out) == 0) {
+				fputs(sp_buf_cstr(&out), stdout);
+				exit_code = SP_EXIT_OK;
+			}
+			sp_buf_free(&out);
+		}
+	}
+	sp_validation_free(v);
+	sp_diags_free(&d);
+	return exit_code;
+}

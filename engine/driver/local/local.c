@@ -1,0 +1,928 @@
+/* local.c — the local driver: environments as instances (loopback addresses with a root
+ * folder), one task each through Docker, and an HAProxy site per load-balanced one. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/base/path.h"
+#include "engine/base/sha256.h"
+#include "engine/driver/local/local_internal.h"
+#include "engine/base/banned.h"
+
+static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+long local_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void local_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+int local_random_hex(char *out, size_t nhex)
+{
+	unsigned char raw[64];
+	size_t nb = (nhex + 1) / 2;
+	if (nb > sizeof(raw))
+		return SP_EINVAL;
+	if (getrandom(raw, nb, 0) != (ssize_t)nb)
+		return SP_EIO;
+	for (size_t i = 0; i < nhex; i++)
+		out[i] = "0123456789abcdef"[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[nhex] = '\0';
+	return 0;
+}
+
+void local_emit(struct local *l, enum sp_driver_severity sev, const char *env, const char *inst,
+		const char *task, const char *container, const char *detail, const char *fmt, ...)
+{
+	struct sp_buf m = SP_BUF_INIT(8192);
+	va_list ap;
+	if (!l->on_event)
+		return;
+	va_start(ap, fmt);
+	(void)sp_buf_vprintf(&m, fmt, ap);
+	va_end(ap);
+	struct sp_driver_event ev = { sev, env, inst, task, container, sp_buf_cstr(&m), detail };
+	l->on_event(l->event_user, &ev);
+	sp_buf_free(&m);
+}
+
+/* ---- state documents ---- */
+
+static char *state_path(struct local *l, const char *env)
+{
+	return sp_aprintf("%s/%s.json", l->envs_dir, env);
+}
+
+int local_state_load(struct local *l, const char *env, json_t **out)
+{
+	char *p = state_path(l, env);
+	json_error_t je;
+	if (!p)
+		return SP_ENOMEM;
+	if (access(p, F_OK) != 0) {
+		free(p);
+		return SP_ENOTFOUND;
+	}
+	json_t *j = json_load_file(p, 0, &je);
+	free(p);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return SP_EIO;
+	}
+	*out = j;
+	return 0;
+}
+
+int local_state_save(struct local *l, const char *env, const json_t *st)
+{
+	char *p = state_path(l, env);
+	char *tmp = p ? sp_aprintf("%s.tmp", p) : NULL;
+	int rc = SP_ENOMEM;
+	if (!tmp)
+		goto out;
+	rc = json_dump_file(st, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) ? SP_EIO : 0;
+	if (!rc && rename(tmp, p) != 0)
+		rc = SP_EIO;
+	if (rc)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(p);
+	return rc;
+}
+
+int local_state_remove(struct local *l, const char *env)
+{
+	char *p = state_path(l, env);
+	if (!p)
+		return SP_ENOMEM;
+	int rc = (unlink(p) == 0 || errno == ENOENT) ? 0 : SP_EIO;
+	free(p);
+	return rc;
+}
+
+int local_state_list(struct local *l, json_t **names)
+{
+	json_t *a = json_array();
+	DIR *d = opendir(l->envs_dir);
+	struct dirent *e;
+	if (!a) {
+		if (d)
+			closedir(d);
+		return SP_ENOMEM;
+	}
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".json")) {
+			char *name = sp_strndup(e->d_name, n - 5);
+			if (name && sp_driver_env_name_valid(name))
+				json_array_append_new(a, json_string(name));
+			free(name);
+		}
+	}
+	if (d)
+		closedir(d);
+	*names = a;
+	return 0;
+}
+
+/* ---- the address pool ---- */
+
+static int parse_pool(const char *s, uint32_t *first, uint32_t *last)
+{
+	char a[32], b[32];
+	const char *dash = strchr(s, '-');
+	struct in_addr x, y;
+	if (!dash || (size_t)(dash - s) >= sizeof(a) || strlen(dash + 1) >= sizeof(b))
+		return SP_EINVAL;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = '\0';
+	memcpy(b, dash + 1, strlen(dash + 1) + 1);
+	if (inet_pton(AF_INET, a, &x) != 1 || inet_pton(AF_INET, b, &y) != 1)
+		return SP_EINVAL;
+	*first = ntohl(x.s_addr);
+	*last = ntohl(y.s_addr);
+	if ((*first >> 24) != 127 || (*last >> 24) != 127 || *last < *first)
+		return SP_EINVAL;
+	return 0;
+}
+
+static void collect_addresses(struct local *l, json_t *used)
+{
+	json_t *names = NULL;
+	size_t i, j;
+	json_t *x, *inst;
+	if (local_state_list(l, &names))
+		return;
+	json_array_foreach(names, i, x) {
+		json_t *st = NULL;
+		if (local_state_load(l, json_string_value(x), &st))
+			continue;
+		const char *lba = sget(json_object_get(st, "loadBalancer"), "address");
+		if (lba)
+			json_object_set_new(used, lba, json_true());
+		json_array_foreach(json_object_get(st, "instances"), j, inst)
+			if (sget(inst, "address"))
+				json_object_set_new(used, sget(inst, "address"), json_true());
+		json_decref(st);
+	}
+	json_decref(names);
+}
+
+/* The first free pool address; `taken` holds addresses handed out but not saved yet. */
+static int allocate_address(struct local *l, json_t *taken, char out[INET_ADDRSTRLEN])
+{
+	json_t *used = json_object();
+	int rc = SP_ETOOBIG;
+	if (!used)
+		return SP_ENOMEM;
+	collect_addresses(l, used);
+	for (uint32_t a = l->pool_first; a <= l->pool_last && a >= l->pool_first; a++) {
+		if ((a & 0xff) == 0 || (a & 0xff) == 255 || a == 0x7f000001)
+			continue;
+		struct in_addr ia = { htonl(a) };
+		inet_ntop(AF_INET, &ia, out, INET_ADDRSTRLEN);
+		if (json_object_get(used, out) || json_object_get(taken, out))
+			continue;
+		json_object_set_new(taken, out, json_true());
+		rc = 0;
+		break;
+	}
+	json_decref(used);
+	return rc;
+}
+
+/* ---- instances ---- */
+
+static int instance_new(struct local *l, json_t *taken, json_t **out)
+{
+	char hex[18], addr[INET_ADDRSTRLEN];
+	int rc = local_random_hex(hex, 17);
+	if (rc || (rc = allocate_address(l, taken, addr)))
+		return rc;
+	char *id = sp_aprintf("i-%s", hex);
+	char *root = id ? sp_aprintf("%s/%s", l->instances_dir, id) : NULL;
+	const char *sub[] = { "var/app/current", "var/app/staging", "var/log/containers" };
+	rc = root ? 0 : SP_ENOMEM;
+	for (size_t i = 0; !rc && i < 3; i++) {
+		char *p = sp_aprintf("%s/%s", root, sub[i]);
+		rc = !p ? SP_ENOMEM : sp_mkdir_p(p, 0755) ? SP_EIO : 0;
+		free(p);
+	}
+	if (!rc) {
+		*out = json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", id, "address", addr, "root", root,
+				 "leaving", 0, "inService", 0);
+		rc = *out ? 0 : SP_ENOMEM;
+	}
+	free(id);
+	free(root);
+	return rc;
+}
+
+/* Copies a tree (regular files, directories, symlinks as links) from src into dst. */
+static int copy_tree(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	struct dirent *e;
+	int rc = 0;
+	if (!d)
+		return SP_EIO;
+	if (sp_mkdir_p(dst, 0755)) {
+		closedir(d);
+		return SP_EIO;
+	}
+	while (!rc && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *s = sp_aprintf("%s/%s", src, e->d_name);
+		char *t = sp_aprintf("%s/%s", dst, e->d_name);
+		struct stat sb;
+		if (!s || !t) {
+			rc = SP_ENOMEM;
+		} else if (lstat(s, &sb) != 0) {
+			rc = SP_EIO;
+		} else if (S_ISDIR(sb.st_mode)) {
+			rc = copy_tree(s, t);
+		} else if (S_ISLNK(sb.st_mode)) {
+			char target[SP_PATH_MAX];
+			ssize_t n = readlink(s, target, sizeof(target) - 1);
+			if (n < 0) {
+				rc = SP_EIO;
+			} else {
+				target[n] = '\0';
+				rc = symlink(target, t) ? SP_EIO : 0;
+			}
+		} else if (S_ISREG(sb.st_mode)) {
+			int in = open(s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int outfd = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sb.st_mode & 0777);
+			char buf[65536];
+			ssize_t r;
+			if (in < 0 || outfd < 0)
+				rc = SP_EIO;
+			while (!rc && (r = read(in, buf, sizeof(buf))) != 0) {
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0 || write(outfd, buf, (size_t)r) != r)
+					rc = SP_EIO;
+			}
+			if (in >= 0)
+				close(in);
+			if (outfd >= 0 && close(outfd) && !rc)
+				rc = SP_EIO;
+		}
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The version's files into var/app/staging, then swapped into var/app/current. */
+static int deploy_files(const json_t *inst, const char *source_dir)
+{
+	const char *root = sget(inst, "root");
+	char *staging = sp_aprintf("%s/var/app/staging", root);
+	char *current = sp_aprintf("%s/var/app/current", root);
+	char *old = sp_aprintf("%s/var/app/.previous", root);
+	int rc = SP_ENOMEM;
+	if (!staging || !current || !old)
+		goto out;
+	(void)sp_rm_rf(staging);
+	(void)sp_rm_rf(old);
+	rc = copy_tree(source_dir, staging);
+	if (rc)
+		goto out;
+	if (rename(current, old) != 0 && errno != ENOENT) {
+		rc = SP_EIO;
+		goto out;
+	}
+	if (rename(staging, current) != 0) {
+		rc = SP_EIO;
+		goto out;
+	}
+	(void)sp_mkdir_p(staging, 0755);
+	(void)sp_rm_rf(old);
+out:
+	free(staging);
+	free(current);
+	free(old);
+	return rc;
+}
+
+/* ---- constructor and simple ops ---- */
+
+static int op_check(void *ctx, struct sp_buf *msg)
+{
+	struct local *l = ctx;
+	int rc = sp_docker_check(l->docker, NULL, msg);
+	if (rc)
+		return rc;
+	return sp_lb_check(l->lb, msg);
+}
+
+static int op_list(void *ctx, json_t **out)
+{
+	return local_state_list(ctx, out);
+}
+
+static int op_shutdown(void *ctx)
+{
+	struct local *l = ctx;
+	return sp_lb_stop(l->lb);
+}
+
+static void op_free(void *ctx)
+{
+	struct local *l = ctx;
+	if (!l)
+		return;
+	sp_docker_close(l->docker);
+	sp_lb_close(l->lb);
+	free(l->data_dir);
+	free(l->envs_dir);
+	free(l->instances_dir);
+	free(l->lb_dir);
+	free(l);
+}
+
+static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diags *d);
+static int op_observe(void *ctx, const char *environment, json_t **out);
+static int op_destroy(void *ctx, const char *environment, struct sp_diags *d);
+
+static const struct sp_driver_ops local_ops = {
+	.name = "local",
+	.check = op_check,
+	.apply = op_apply,
+	.observe = op_observe,
+	.destroy = op_destroy,
+	.list = op_list,
+	.shutdown = op_shutdown,
+	.free = op_free,
+};
+
+int sp_driver_local_new(const struct sp_driver_local_options *o, struct sp_driver **out)
+{
+	struct local *l = NULL;
+	struct sp_driver *drv = NULL;
+	char hex[SP_SHA256_HEX_LEN + 1];
+	int rc;
+	if (!o || !o->data_dir || o->data_dir[0] != '/')
+		return SP_EINVAL;
+	l = calloc(1, sizeof(*l));
+	drv = calloc(1, sizeof(*drv));
+	if (!l || !drv) {
+		rc = SP_ENOMEM;
+		goto fail;
+	}
+	if ((rc = parse_pool(o->address_pool ? o->address_pool : SP_LOCAL_POOL_DEFAULT, &l->pool_first,
+			     &l->pool_last)))
+		goto fail;
+	l->data_dir = sp_strdup(o->data_dir);
+	l->envs_dir = sp_aprintf("%s/driver/envs", o->data_dir);
+	l->instances_dir = sp_aprintf("%s/instances", o->data_dir);
+	l->lb_dir = sp_aprintf("%s/lb", o->data_dir);
+	if (!l->data_dir || !l->envs_dir || !l->instances_dir || !l->lb_dir) {
+		rc = SP_ENOMEM;
+		goto fail;
+	}
+	if (sp_mkdir_p(l->envs_dir, 0700) || sp_mkdir_p(l->instances_dir, 0755)) {
+		rc = SP_EIO;
+		goto fail;
+	}
+	if ((rc = sp_sha256_hex(o->data_dir, strlen(o->data_dir), hex)))
+		goto fail;
+	memcpy(l->owner, hex, 12);
+	l->owner[12] = '\0';
+	if ((rc = sp_docker_open(o->docker_socket, &l->docker)) ||
+	    (rc = sp_lb_open(l->lb_dir, o->haproxy_bin, &l->lb)))
+		goto fail;
+	l->on_event = o->on_event;
+	l->event_user = o->event_user;
+	drv->ops = &local_ops;
+	drv->ctx = l;
+	*out = drv;
+	return 0;
+fail:
+	op_free(l);
+	free(drv);
+	return rc;
+}
+
+/* ---- apply ---- */
+
+static void derr(struct sp_diags *d, const char *code, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void derr(struct sp_diags *d, const char *code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	struct sp_loc loc = { NULL, 0, 0, "" };
+	va_start(ap, fmt);
+	sp_diag_vadd(d, SP_SEV_ERROR, code, loc, hint, fmt, ap);
+	va_end(ap);
+}
+
+static int spec_hash(const json_t *taskdef, const struct sp_driver_plan *p, const char *version,
+		     char out[SP_SHA256_HEX_LEN + 1])
+{
+	json_t *all = json_pack("{s:O, s:O, s:s, s:b, s:b}", "taskDefinition", taskdef, "properties",
+				p->properties, "version", version ? version : "", "privileged",
+				p->allow_privileged, "hostPaths", p->allow_host_paths);
+	char *s = all ? json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc = s ? sp_sha256_hex(s, strlen(s), out) : SP_ENOMEM;
+	free(s);
+	json_decref(all);
+	return rc;
+}
+
+static json_t *lb_doc(const struct sp_driver_plan *p, const char *address)
+{
+	json_t *ls = json_array();
+	for (size_t i = 0; i < p->n_listeners; i++) {
+		const struct sp_driver_listener *x = &p->listeners[i];
+		json_array_append_new(ls, json_pack("{s:i, s:s, s:i, s:s}", "port", x->port, "protocol",
+						    x->protocol == SP_DRIVER_TCP ? "TCP" : "HTTP",
+						    "instancePort", x->instance_port, "instanceProtocol",
+						    x->instance_protocol == SP_DRIVER_TCP ? "TCP" : "HTTP"));
+	}
+	return json_pack("{s:s, s:o, s:{s:s, s:i, s:i, s:i, s:i}}", "address", address, "listeners", ls,
+			 "healthCheck", "target", p->health_target, "interval", p->health_interval,
+			 "timeout", p->health_timeout, "healthyThreshold", p->healthy_threshold,
+			 "unhealthyThreshold", p->unhealthy_threshold);
+}
+
+static bool port_accepts(const char *addr, int port)
+{
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return false;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* The instance ports a new task must answer on before it takes traffic: the listeners'
+ * instance ports (load balanced) that some container publishes, or every fixed hostPort. */
+static size_t ready_ports(const json_t *taskdef, const struct sp_driver_plan *p, int *ports, size_t max)
+{
+	size_t n = 0, i, j;
+	json_t *c, *m;
+	json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+		json_array_foreach(json_object_get(c, "portMappings"), j, m) {
+			int hp = (int)json_integer_value(json_object_get(m, "hostPort"));
+			const char *proto = sget(m, "protocol");
+			if (hp <= 0 || (proto && strcmp(proto, "tcp")) || n == max)
+				continue;
+			bool wanted = !p->load_balanced;
+			for (size_t k = 0; k < p->n_listeners; k++)
+				if (p->listeners[k].instance_port == hp)
+					wanted = true;
+			if (wanted)
+				ports[n++] = hp;
+		}
+	}
+	return n;
+}
+
+/* Waits until every essential container of every new task runs and the ports accept.
+ * A task whose essential container stops meanwhile is STOPPED (with its cause). */
+static int wait_ready(struct local *l, const char *env, json_t *st, const json_t *taskdef,
+		      const struct sp_driver_plan *p, json_t *fresh, struct sp_diags *d)
+{
+	int ports[64];
+	size_t np = ready_ports(taskdef, p, ports, 64);
+	long deadline = local_now_ms() + (long)p->start_timeout_s * 1000;
+	size_t i;
+	json_t *inst;
+	int rc = 0;
+	for (;;) {
+		bool pending = false;
+		json_array_foreach(json_object_get(st, "instances"), i, inst) {
+			json_t *task = json_object_get(inst, "task");
+			if (!task || !json_object_get(fresh, sget(inst, "id")) ||
+			    strcmp(sget(task, "state"), "PENDING"))
+				continue;
+			bool stopped = false;
+			(void)local_task_observe(l, env, inst, &stopped, NULL);
+			if (stopped) {
+				derr(d, "DRIVER_TASK_STOPPED", "see the events for the container's last log lines",
+				     "[Instance: %s] %s", sget(inst, "id"), sget(task, "stoppedReason"));
+				rc = SP_ERROR;
+				continue;
+			}
+			bool ok = true;
+			for (size_t k = 0; k < np && ok; k++)
+				ok = port_accepts(sget(inst, "address"), ports[k]);
+			if (ok) {
+				json_object_set_new(task, "state", json_string("RUNNING"));
+				json_object_set_new(inst, "inService", json_true());
+				local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), sget(task, "id"), NULL, NULL,
+					   "[Instance: %s] Task %s is running (version %s).", sget(inst, "id"),
+					   sget(task, "id"), sget(task, "version"));
+			} else {
+				pending = true;
+			}
+		}
+		if (!pending)
+			return rc;
+		if (local_now_ms() >= deadline)
+			break;
+		local_sleep_ms(100);
+	}
+	json_array_foreach(json_object_get(st, "instances"), i, inst) {
+		json_t *task = json_object_get(inst, "task");
+		if (task && json_object_get(fresh, sget(inst, "id")) && !strcmp(sget(task, "state"), "PENDING"))
+			derr(d, "DRIVER_TASK_TIMEOUT", "raise startTimeout, or check that the container listens "
+			     "on the instance port",
+			     "[Instance: %s] task %s did not answer on its instance ports within %d s",
+			     sget(inst, "id"), sget(task, "id"), p->start_timeout_s);
+	}
+	return SP_ERROR;
+}
+
+static bool task_current(const json_t *inst, const char *hash)
+{
+	const json_t *task = json_object_get(inst, "task");
+	if (!task)
+		return false;
+	const char *state = sget(task, "state");
+	const char *h = sget(task, "hash");
+	return state && strcmp(state, "STOPPED") && h && !strcmp(h, hash);
+}
+
+static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diags *d)
+{
+	struct local *l = ctx;
+	struct sp_driver_plan plan;
+	bool have_plan = false;
+	json_t *taskdef = NULL, *st = NULL, *taken = json_object(), *fresh = json_object();
+	struct sp_buf err = SP_BUF_INIT(8192);
+	char hash[SP_SHA256_HEX_LEN + 1];
+	const char *env = spec->environment;
+	size_t i;
+	json_t *inst;
+	int rc;
+
+	if (!sp_driver_env_name_valid(env)) {
+		derr(d, "DRIVER_ENV_NAME", "use 4-40 letters, digits and hyphens",
+		     "\"%s\" is not a valid environment name", env ? env : "");
+		rc = SP_ERROR;
+		goto out;
+	}
+	rc = sp_driver_plan_parse(spec->plan, &plan, d);
+	have_plan = rc == 0;
+	int rc2 = sp_driver_taskdef_parse(spec->task_definition, &taskdef, d);
+	if (rc || rc2) {
+		rc = SP_ERROR;
+		goto out;
+	}
+	if ((rc = sp_docker_check(l->docker, NULL, &err))) {
+		derr(d, "DRIVER_DOCKER_UNAVAILABLE", NULL, "%s", sp_buf_cstr(&err));
+		rc = SP_ERROR;
+		goto out;
+	}
+	if (plan.load_balanced && (rc = sp_lb_check(l->lb, &err))) {
+		derr(d, "DRIVER_HAPROXY_UNAVAILABLE", NULL, "%s", sp_buf_cstr(&err));
+		rc = SP_ERROR;
+		goto out;
+	}
+	if ((rc = spec_hash(taskdef, &plan, spec->version_label, hash)))
+		goto out;
+	if ((rc = local_images_ensure(l, taskdef, spec->auths, spec->n_auths, &err))) {
+		derr(d, "DRIVER_IMAGE_PULL_FAILED", "check the image name, the registry and its credentials",
+		     "%s", sp_buf_cstr(&err));
+		local_emit(l, SP_DRIVER_ERROR, env, NULL, NULL, NULL, NULL, "Failed to pull an image: %s",
+			   sp_buf_cstr(&err));
+		rc = SP_ERROR;
+		goto out;
+	}
+
+	rc = local_state_load(l, env, &st);
+	if (rc == SP_ENOTFOUND) {
+		st = json_pack("{s:s, s:[]}", "environment", env, "instances");
+		rc = st ? 0 : SP_ENOMEM;
+	}
+	if (rc)
+		goto out;
+	json_t *instances = json_object_get(st, "instances");
+	json_object_set_new(st, "version", json_string(spec->version_label ? spec->version_label : ""));
+	json_object_set_new(st, "environmentType",
+			    json_string(plan.load_balanced ? "LoadBalanced" : "SingleInstance"));
+	json_object_set(st, "taskDefinition", taskdef);
+
+	/* The load balancer's address and listeners. */
+	if (plan.load_balanced) {
+		const char *addr = sget(json_object_get(st, "loadBalancer"), "address");
+		char a[INET_ADDRSTRLEN];
+		if (!addr) {
+			if ((rc = allocate_address(l, taken, a))) {
+				derr(d, "DRIVER_ADDRESS_POOL_EXHAUSTED", "free addresses by terminating environments",
+				     "no free address is left in the pool");
+				goto save;
+			}
+			addr = a;
+		}
+		json_object_set_new(st, "loadBalancer", lb_doc(&plan, addr));
+	} else {
+		json_object_del(st, "loadBalancer");
+	}
+
+	/* Scale out. */
+	size_t active = 0;
+	json_array_foreach(instances, i, inst)
+		if (!json_is_true(json_object_get(inst, "leaving")))
+			active++;
+	while (active < (size_t)plan.instances) {
+		json_t *ni = NULL;
+		if ((rc = instance_new(l, taken, &ni))) {
+			derr(d, "DRIVER_ADDRESS_POOL_EXHAUSTED", NULL, "cannot add an instance: %s", sp_strerror(rc));
+			goto save;
+		}
+		json_array_append_new(instances, ni);
+		active++;
+		local_emit(l, SP_DRIVER_INFO, env, sget(ni, "id"), NULL, NULL, NULL,
+			   "Added instance '%s' (%s) to the environment.", sget(ni, "id"), sget(ni, "address"));
+	}
+	/* Scale in: the newest instances beyond the count leave. */
+	size_t seen = 0;
+	json_array_foreach(instances, i, inst) {
+		if (json_is_true(json_object_get(inst, "leaving")))
+			continue;
+		if (++seen > (size_t)plan.instances)
+			json_object_set_new(inst, "leaving", json_true());
+	}
+	if ((rc = local_state_save(l, env, st)))
+		goto out;
+
+	/* One task per instance, replaced when stopped or out of date (AllAtOnce). */
+	bool failed = false;
+	json_array_foreach(instances, i, inst) {
+		if (json_is_true(json_object_get(inst, "leaving")) || task_current(inst, hash))
+			continue;
+		if (json_object_get(inst, "task")) {
+			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
+				   "[Instance: %s] Replacing task %s.", sget(inst, "id"),
+				   sget(json_object_get(inst, "task"), "id"));
+			(void)local_task_remove(l, env, inst);
+		}
+		if (spec->source_dir && (rc = deploy_files(inst, spec->source_dir))) {
+			derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot put the version's files in place",
+			     sget(inst, "id"));
+			failed = true;
+			continue;
+		}
+		struct task_input in = { env, spec->version_label, hash, taskdef, &plan, spec->auths, spec->n_auths };
+		sp_buf_reset(&err);
+		rc = local_task_start(l, &in, inst, &err);
+		json_object_set_new(fresh, sget(inst, "id"), json_true());
+		if (rc) {
+			derr(d, "DRIVER_TASK_START_FAILED", NULL, "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
+			local_emit(l, SP_DRIVER_ERROR, env, sget(inst, "id"), NULL, NULL, NULL,
+				   "[Instance: %s] Task failed to start: %s", sget(inst, "id"), sp_buf_cstr(&err));
+			failed = true;
+		}
+		(void)local_state_save(l, env, st);
+	}
+	if (json_object_size(fresh) && wait_ready(l, env, st, taskdef, &plan, fresh, d))
+		failed = true;
+	(void)local_state_save(l, env, st);
+
+	/* Leaving instances: out of rotation, drained, then removed. */
+	bool any_leaving = false;
+	json_array_foreach(instances, i, inst)
+		if (json_is_true(json_object_get(inst, "leaving"))) {
+			any_leaving = true;
+			(void)local_lb_set_instance(l, st, sget(inst, "id"), "drain");
+		}
+	if (any_leaving) {
+		json_array_foreach(instances, i, inst)
+			if (json_is_true(json_object_get(inst, "leaving")))
+				local_lb_wait_drained(l, st, sget(inst, "id"), plan.draining_timeout_s);
+		for (i = json_array_size(instances); i-- > 0;) {
+			inst = json_array_get(instances, i);
+			if (!json_is_true(json_object_get(inst, "leaving")))
+				continue;
+			(void)local_task_remove(l, env, inst);
+			(void)sp_rm_rf(sget(inst, "root"));
+			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
+				   "Removed instance '%s' from the environment.", sget(inst, "id"));
+			json_array_remove(instances, i);
+		}
+		(void)local_state_save(l, env, st);
+	}
+
+	/* The load balancer follows (a reload that drops no connection). */
+	sp_buf_reset(&err);
+	if ((rc = local_lb_sync(l, &err))) {
+		derr(d, "DRIVER_LB_FAILED", NULL, "%s", sp_buf_cstr(&err));
+		failed = true;
+	} else if (plan.load_balanced) {
+		json_array_foreach(instances, i, inst) {
+			json_t *task = json_object_get(inst, "task");
+			if (task && !strcmp(sget(task, "state"), "RUNNING"))
+				(void)local_lb_set_instance(l, st, sget(inst, "id"), "ready");
+		}
+	}
+	rc = failed ? SP_ERROR : 0;
+save:
+	{
+		int s = local_state_save(l, env, st);
+		if (!rc)
+			rc = s;
+	}
+out:
+	if (have_plan)
+		sp_driver_plan_free(&plan);
+	json_decref(taskdef);
+	json_decref(st);
+	json_decref(taken);
+	json_decref(fresh);
+	sp_buf_free(&err);
+	return rc;
+}
+
+/* ---- observe ---- */
+
+static const char *instance_health(const json_t *task, const json_t *lbh, bool load_balanced)
+{
+	const char *state = task ? sget(task, "state") : NULL;
+	if (!state || !strcmp(state, "PENDING"))
+		return "Grey";
+	if (!strcmp(state, "STOPPED"))
+		return "Red";
+	if (!load_balanced)
+		return "Green";
+	const char *s = sget(lbh, "status");
+	if (!s)
+		return "Grey";
+	if (!strncmp(s, "UP", 2) && !strchr(s, '/'))
+		return "Green";
+	if (strchr(s, '/') || !strncmp(s, "DRAIN", 5))
+		return "Yellow";
+	return "Red";
+}
+
+static int op_observe(void *ctx, const char *env, json_t **out)
+{
+	struct local *l = ctx;
+	json_t *st = NULL, *lbh = NULL, *obs = NULL, *insts = json_array();
+	size_t i;
+	json_t *inst;
+	int rc;
+	if (!sp_driver_env_name_valid(env)) {
+		json_decref(insts);
+		return SP_EINVAL;
+	}
+	if ((rc = local_state_load(l, env, &st))) {
+		json_decref(insts);
+		return rc;
+	}
+	bool lb = json_is_object(json_object_get(st, "loadBalancer"));
+	json_array_foreach(json_object_get(st, "instances"), i, inst) {
+		bool stopped = false;
+		json_t *containers = NULL;
+		(void)local_task_observe(l, env, inst, &stopped, &containers);
+		if (stopped && lb)
+			(void)local_lb_set_instance(l, st, sget(inst, "id"), "maint");
+		json_t *task = json_object_get(inst, "task");
+		json_t *t = json_null();
+		if (task) {
+			t = json_pack("{s:s, s:s, s:s, s:o}", "id", sget(task, "id"), "state", sget(task, "state"),
+				      "version", sget(task, "version") ? sget(task, "version") : "",
+				      "containers", containers ? json_incref(containers) : json_array());
+			if (sget(task, "stoppedReason"))
+				json_object_set(t, "stoppedReason", json_object_get(task, "stoppedReason"));
+			if (json_object_get(task, "stoppedCause"))
+				json_object_set(t, "stoppedCause", json_object_get(task, "stoppedCause"));
+		}
+		json_decref(containers);
+		json_array_append_new(insts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", sget(inst, "id"),
+						       "address", sget(inst, "address"), "root", sget(inst, "root"),
+						       "leaving", json_is_true(json_object_get(inst, "leaving")),
+						       "task", t));
+	}
+	(void)local_state_save(l, env, st);
+	if (lb)
+		(void)local_lb_health(l, st, &lbh);
+	json_array_foreach(insts, i, inst) {
+		json_t *h = lbh ? json_object_get(lbh, sget(inst, "id")) : NULL;
+		json_t *task = json_object_get(inst, "task");
+		json_object_set_new(inst, "health", json_string(instance_health(json_is_object(task) ? task : NULL,
+										h, lb)));
+		if (h)
+			json_object_set(inst, "loadBalancer", h);
+	}
+	obs = json_pack("{s:s, s:s, s:s, s:o}", "environment", env, "version",
+			sget(st, "version") ? sget(st, "version") : "", "environmentType",
+			lb ? "LoadBalanced" : "SingleInstance", "instances", insts);
+	insts = NULL;
+	if (lb) {
+		json_t *l2 = json_deep_copy(json_object_get(st, "loadBalancer"));
+		const char *addr = sget(l2, "address");
+		json_t *x;
+		size_t k;
+		json_array_foreach(json_object_get(l2, "listeners"), k, x) {
+			char *url = sp_aprintf("%s://%s:%lld/",
+					       !strcmp(sget(x, "protocol"), "TCP") ? "tcp" : "http", addr,
+					       (long long)json_integer_value(json_object_get(x, "port")));
+			json_object_set_new(x, "url", json_string(url ? url : ""));
+			free(url);
+		}
+		json_t *first = json_array_get(json_object_get(l2, "listeners"), 0);
+		json_object_set(obs, "url", first ? json_object_get(first, "url") : json_null());
+		json_object_set_new(obs, "loadBalancer", l2);
+	} else {
+		json_t *first = json_array_get(json_object_get(obs, "instances"), 0);
+		char *url = first ? sp_aprintf("http://%s/", sget(first, "address")) : NULL;
+		json_object_set_new(obs, "url", url ? json_string(url) : json_null());
+		json_object_set_new(obs, "loadBalancer", json_null());
+		free(url);
+	}
+	json_decref(lbh);
+	json_decref(st);
+	if (!obs)
+		return SP_ENOMEM;
+	*out = obs;
+	return 0;
+}
+
+/* ---- destroy ---- */
+
+static int op_destroy(void *ctx, const char *env, struct sp_diags *d)
+{
+	struct local *l = ctx;
+	json_t *st = NULL, *list = NULL;
+	struct sp_buf err = SP_BUF_INIT(8192);
+	size_t i;
+	json_t *inst;
+	int rc;
+	if (!sp_driver_env_name_valid(env))
+		return SP_EINVAL;
+	rc = local_state_load(l, env, &st);
+	if (rc && rc != SP_ENOTFOUND)
+		return rc;
+	if (st) {
+		/* Out of the load balancer first: remove the site (a graceful reload). */
+		json_object_del(st, "loadBalancer");
+		json_array_foreach(json_object_get(st, "instances"), i, inst)
+			json_object_set_new(inst, "leaving", json_true());
+		(void)local_state_save(l, env, st);
+		if (local_lb_sync(l, &err))
+			derr(d, "DRIVER_LB_FAILED", NULL, "%s", sp_buf_cstr(&err));
+		json_array_foreach(json_object_get(st, "instances"), i, inst) {
+			(void)local_task_remove(l, env, inst);
+			(void)sp_rm_rf(sget(inst, "root"));
+			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
+				   "Terminated instance '%s'.", sget(inst, "id"));
+		}
+	}
+	/* Anything else of the environment that carries its labels. */
+	char le[96], lo[64];
+	snprintf(le, sizeof(le), "sprout.env=%s", env);
+	snprintf(lo, sizeof(lo), "sprout.owner=%s", l->owner);
+	const char *labels[] = { le, lo };
+	json_t *x;
+	if (sp_docker_container_list(l->docker, labels, 2, &list) == 0)
+		json_array_foreach(list, i, x)
+			(void)sp_docker_container_remove(l->docker, sget(x, "Id"), true, true);
+	json_decref(list);
+	list = NULL;
+	if (sp_docker_network_list(l->docker, labels, 2, &list) == 0)
+		json_array_foreach(list, i, x)
+			(void)sp_docker_network_remove(l->docker, sget(x, "Id"));
+	json_decref(list);
+	list = NULL;
+	if (sp_docker_volume_list(l->docker, labels, 2, &list) == 0)
+		json_array_foreach(list, i, x)
+			(void)sp_docker_volume_remove(l->docker, sget(x, "Name"));
+	json_decref(list);
+	rc = local_state_remove(l, env);
+	if (st)
+		local_emit(l, SP_DRIVER_INFO, env, NULL, NULL, NULL, NULL,
+			   "terminateEnvironment completed successfully.");
+	json_decref(st);
+	sp_buf_free(&err);
+	return rc;
+}

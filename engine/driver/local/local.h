@@ -1,0 +1,39 @@
+/* local.h — the local driver: the machine's Docker Engine runs the containers, HAProxy
+ * is the load balancer, instances are loopback addresses with a root folder each
+ * ("The local model" in ../shared/design.md; docs/driver.md).
+ *
+ * Files under data_dir:
+ *   instances/<id>/          an instance's root: var/app/current, var/app/staging,
+ *                            var/log/containers/<name> (+ <name>-<12 hex>-stdouterr.log)
+ *   lb/                      haproxy.cfg, master.sock, admin.sock, haproxy.pid, server-state
+ *   driver/envs/<env>.json   what the driver made for an environment (instances, tasks,
+ *                            addresses); rewritten through a temp file and rename
+ *
+ * Docker objects carry the labels sprout.env, sprout.instance, sprout.task,
+ * sprout.version and sprout.owner (the first 12 hex of sha256(data_dir)), so two data
+ * dirs sharing one Docker daemon never touch each other's containers.
+ */
+#ifndef SPROUT_DRIVER_LOCAL_H
+#define SPROUT_DRIVER_LOCAL_H
+
+#include "engine/driver/driver.h"
+
+/* Default address pool: 127.0.2.1 - 127.0.254.254 (127.0.0.x holds 127.0.0.1 and
+ * 127.0.1.x holds Debian's hostname entry 127.0.1.1; addresses ending in .0 or .255
+ * are skipped). Each instance and each load-balanced environment takes one. */
+#define SP_LOCAL_POOL_DEFAULT "127.0.2.1-127.0.254.254"
+
+struct sp_driver_local_options {
+	const char *data_dir;       /* absolute; created when missing */
+	const char *docker_socket;  /* NULL: $DOCKER_HOST or /var/run/docker.sock */
+	const char *haproxy_bin;    /* NULL: "haproxy" from PATH */
+	const char *address_pool;   /* "FIRST-LAST" (both in 127.0.0.0/8); NULL: default */
+	sp_driver_event_fn on_event;/* may be NULL */
+	void *event_user;
+};
+
+/* Makes a local driver. Connects to nothing yet (check() does). SP_EINVAL for a relative
+ * data_dir or a bad pool. */
+int sp_driver_local_new(const struct sp_driver_local_options *o, struct sp_driver **out);
+
+#endif

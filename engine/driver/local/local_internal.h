@@ -1,0 +1,73 @@
+/* local_internal.h — shared between the local driver's files; not a public header. */
+#ifndef SPROUT_DRIVER_LOCAL_INTERNAL_H
+#define SPROUT_DRIVER_LOCAL_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "engine/docker/docker.h"
+#include "engine/driver/driver.h"
+#include "engine/driver/local/local.h"
+#include "engine/lb/lb.h"
+
+struct local {
+	char *data_dir, *envs_dir, *instances_dir, *lb_dir;
+	char owner[13];
+	uint32_t pool_first, pool_last;
+	struct sp_docker *docker;
+	struct sp_lb *lb;
+	sp_driver_event_fn on_event;
+	void *event_user;
+};
+
+void local_emit(struct local *l, enum sp_driver_severity sev, const char *env, const char *inst,
+		const char *task, const char *container, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* State documents (driver/envs/<env>.json). */
+int local_state_load(struct local *l, const char *env, json_t **out);
+int local_state_save(struct local *l, const char *env, const json_t *st);
+int local_state_remove(struct local *l, const char *env);
+int local_state_list(struct local *l, json_t **names);
+
+/* Tasks (local_task.c). `inst` is the instance's state object; its "task" member is
+ * (re)written. */
+struct task_input {
+	const char *env;
+	const char *version;
+	const char *hash;            /* of task definition + properties + version */
+	const json_t *taskdef;
+	const struct sp_driver_plan *plan;
+	const struct sp_driver_registry_auth *auths;
+	size_t n_auths;
+};
+int local_task_start(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err);
+/* Stops (container's own stopTimeout) and removes everything of the instance's task. */
+int local_task_remove(struct local *l, const char *env, json_t *inst);
+/* Inspects the task's containers. When an essential one stopped: the others are
+ * stopped, the task becomes STOPPED with its cause and an ERROR event goes out; a
+ * non-essential one stopping is a WARN event (once). Copies new container output into
+ * the stdouterr.log files. *stopped_now tells whether the task stopped during this call.
+ * *containers (may be NULL) gets the observed containers array. */
+int local_task_observe(struct local *l, const char *env, json_t *inst, bool *stopped_now,
+		       json_t **containers);
+/* Container output since the last copy -> var/log/containers/<name>-<12hex>-stdouterr.log */
+int local_task_copy_logs(struct local *l, json_t *inst, json_t *container);
+/* Pulls what is missing (images present locally are used as they are). */
+int local_images_ensure(struct local *l, const json_t *taskdef,
+			const struct sp_driver_registry_auth *auths, size_t n_auths, struct sp_buf *err);
+
+/* Load balancer (local_lb.c). */
+int local_lb_sync(struct local *l, struct sp_buf *err);
+int local_lb_set_instance(struct local *l, const json_t *st, const char *instance, const char *state);
+/* Waits until the instance's servers hold no session or timeout_s passes. */
+void local_lb_wait_drained(struct local *l, const json_t *st, const char *instance, int timeout_s);
+/* instance id -> {"status": ..., "check": ...} (worst across the env's backends). */
+int local_lb_health(struct local *l, const json_t *st, json_t **out);
+
+/* Small helpers. */
+int local_random_hex(char *out, size_t nhex);
+long local_now_ms(void);
+void local_sleep_ms(long ms);
+
+#endif
