@@ -39,7 +39,7 @@
  *                                      (Elastic Beanstalk ignores it)
  *   BUNDLE_EBEXT_MISNAMED (warning)    a root folder named like .ebextensions/.platform
  *                                      but not exactly ("ebextensions", ".ebextension")
- *   BUNDLE_HOOK_NOT_EXECUTABLE (warning) a platform hook without the exec bit
+ *   BUNDLE_HOOK_NOT_EXECUTABLE (error)   a platform hook without the exec bit
  *   BUNDLE_HOOK_UNKNOWN_STAGE (warning) a folder in .platform/hooks that is not
  *                                      prebuild, predeploy or postdeploy
  *   BUNDLE_HOOK_IS_CONFIG (warning)    a <name>.config file among the hooks

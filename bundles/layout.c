@@ -214,9 +214,11 @@ static void check_hooks(const struct sp_bundle *b, const char *file, struct sp_d
 			char *hint = sp_aprintf("chmod +x %s (in git: git update-index "
 						"--chmod=+x %s)",
 						h->path, h->path);
-			add(d, SP_SEV_WARNING, "BUNDLE_HOOK_NOT_EXECUTABLE", file, h->path, hint,
-			    "hook \"%s\" is not executable; the deployment fails when it should "
-			    "run",
+			/* an error, not a warning: EB fails such a hook in the middle of a
+			 * deployment; sprout refuses the bundle at upload instead */
+			add(d, SP_SEV_ERROR, "BUNDLE_HOOK_NOT_EXECUTABLE", file, h->path, hint,
+			    "hook \"%s\" is not executable; it would fail in the middle of the "
+			    "deployment",
 			    h->path);
 			free(hint);
 		}
