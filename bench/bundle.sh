@@ -66,7 +66,7 @@ run both "'$SPROUT' bundle inspect '$B' && '$SPROUT' bundle extract '$B' '$W/out
 run bsdtaronly "bsdtar -xf '$B' -C '$W/out'"
 
 mbps() { echo "scale=1; $zsize / 1000000 / $1" | bc -l; }
-ratio() { echo "scale=2; $T_bsdtar / $1" | bc -l; }
+ratio() { printf "%.2f" "$(echo "scale=4; $T_bsdtar / $1" | bc -l)"; }
 ms() { echo "$1 * 1000 / 1" | bc; }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 machine="$(nproc) CPU ($cpu), $(uname -sr), $(df -T "$W" | awk 'NR==2 {print $2}') temp folder"

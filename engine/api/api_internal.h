@@ -104,6 +104,13 @@ enum MHD_Result api_error(struct request *rq, unsigned status, const char *code,
 enum MHD_Result api_store_error(struct request *rq, struct sp_store *st, int rc,
 				const char *what);
 
+/* Versions and events written straight into b (json.c); diagnostics is the stored JSON
+ * array text or NULL. The buffer is then sent with api_json_buf (which takes its data). */
+int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *diagnostics);
+int api_put_event(struct sp_buf *b, const struct sp_event *e);
+enum MHD_Result api_json_buf(struct request *rq, unsigned status, struct sp_buf *b);
+#define MAX_RESPONSE ((size_t)64 << 20)
+
 /* The store pool. */
 struct sp_store *api_db_acquire(struct sp_api *api);
 void api_db_release(struct sp_api *api, struct sp_store *st);
@@ -125,7 +132,6 @@ enum MHD_Result api_bucket_keys(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_put(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_get(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_delete(struct sp_api *api, struct request *rq);
-json_t *api_event_json(const struct sp_event *e);
 int api_event_filter_from_query(struct request *rq, struct sp_event_filter *f,
 				const char **bad_param);
 

@@ -25,11 +25,6 @@ static json_t *time_json(int64_t ms)
 	return json_string(buf);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *lifecycle_json(const struct sp_lifecycle *lc)
 {
 	return json_pack("{s:{s:b,s:I},s:{s:b,s:I}}", "max_count_rule", "enabled",
@@ -48,30 +43,55 @@ static json_t *app_json(const struct sp_app *a, bool describe)
 	return j;
 }
 
-static json_t *version_json(const struct sp_version *v)
+static enum MHD_Result version_response(struct request *rq, unsigned status,
+				       const struct sp_version *v)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:I},s:I,s:I,s:b,s:o,s:o,s:o}",
-			      "application", v->application, "label", v->label, "description",
-			      v->description, "status", sp_version_status_name(v->status),
-			      "bundle", "sha256", v->bundle_sha256, "size",
-			      (json_int_t)v->bundle_size, "errors", (json_int_t)v->errors,
-			      "warnings", (json_int_t)v->warnings, "deployed", v->deployed,
-			      "request_id", str_or_null(v->request_id), "created",
-			      time_json(v->created_ms), "updated", time_json(v->updated_ms));
-	if (j && v->diagnostics) {
-		json_t *d = json_loads(v->diagnostics, 0, NULL);
-		json_object_set_new(j, "diagnostics", d ? d : json_array());
+	struct sp_buf b = SP_BUF_INIT(MAX_RESPONSE);
+	if (api_put_version(&b, v, v->diagnostics)) {
+		sp_buf_free(&b);
+		return MHD_NO;
 	}
-	return j;
+	return api_json_buf(rq, status, &b);
 }
 
-json_t *api_event_json(const struct sp_event *e)
+/* A page of a list endpoint written as {"<key>":[item,...],"next_token":"<id>"}. */
+struct page {
+	struct sp_buf b;
+	size_t n;
+	int64_t last;
+};
+
+static int page_version(void *arg, const struct sp_version *v)
 {
-	return json_pack("{s:I,s:o,s:s,s:o,s:o,s:o,s:o,s:s}", "id", (json_int_t)e->id, "time",
-			 time_json(e->time_ms), "severity", sp_event_severity_name(e->severity),
-			 "application", str_or_null(e->application), "environment",
-			 str_or_null(e->environment), "version", str_or_null(e->version),
-			 "request_id", str_or_null(e->request_id), "message", e->message);
+	struct page *p = arg;
+	int rc = p->n ? sp_buf_putc(&p->b, ',') : 0;
+	p->n++;
+	p->last = v->id;
+	return rc ? rc : api_put_version(&p->b, v, NULL);
+}
+
+static int page_event(void *arg, const struct sp_event *e)
+{
+	struct page *p = arg;
+	int rc = p->n ? sp_buf_putc(&p->b, ',') : 0;
+	p->n++;
+	p->last = e->id;
+	return rc ? rc : api_put_event(&p->b, e);
+}
+
+static enum MHD_Result page_send(struct request *rq, struct page *p, size_t limit)
+{
+	int rc = sp_buf_putc(&p->b, ']');
+	if (!rc && p->n == limit && p->last > 0)
+		rc = sp_buf_printf(&p->b, ",\"next_token\":\"%lld\"", (long long)p->last);
+	if (!rc)
+		rc = sp_buf_putc(&p->b, '}');
+	if (rc) {
+		sp_buf_free(&p->b);
+		return api_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "API_INTERNAL", NULL,
+				 "the response is too large; ask for fewer items");
+	}
+	return api_json_buf(rq, MHD_HTTP_OK, &p->b);
 }
 
 static json_t *page_json(const char *key, json_t *items, size_t n, size_t limit, int64_t last)
@@ -438,31 +458,25 @@ static enum MHD_Result h_app_delete(struct sp_api *api, struct request *rq)
 
 static enum MHD_Result h_versions_list(struct sp_api *api, struct request *rq)
 {
-	size_t limit, n = 0;
+	size_t limit;
 	int64_t token;
 	enum MHD_Result ret = MHD_NO;
-	struct sp_version *vs = NULL;
+	struct page p = { SP_BUF_INIT(MAX_RESPONSE), 0, 0 };
 	if (!api_page_params(rq, &limit, &token, &ret))
 		return ret;
 	struct sp_store *st = api_db_acquire(api);
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
-	int rc = sp_store_version_list(st, rq->params[0], token, limit, &vs, &n);
-	if (rc == SP_ENOTFOUND) {
+	sp_buf_puts(&p.b, "{\"versions\":[");
+	int rc = sp_store_version_each(st, rq->params[0], token, limit, page_version, &p);
+	if (rc == SP_ENOTFOUND)
 		ret = api_error(rq, MHD_HTTP_NOT_FOUND, "APP_NOT_FOUND", NULL,
 				"no application named \"%s\"", rq->params[0]);
-		goto out;
-	}
-	if (rc) {
+	else if (rc)
 		ret = api_store_error(rq, st, rc, "versions");
-		goto out;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, version_json(&vs[i]));
-	ret = api_json(rq, MHD_HTTP_OK, page_json("versions", arr, n, limit, n ? vs[n - 1].id : 0));
-out:
-	sp_version_list_free(vs, n);
+	else
+		ret = page_send(rq, &p, limit);
+	sp_buf_free(&p.b);
 	api_db_release(api, st);
 	return ret;
 }
@@ -492,7 +506,7 @@ static enum MHD_Result h_version_get(struct sp_api *api, struct request *rq)
 	if (rc)
 		ret = version_not_found(rq, st, rc);
 	else {
-		ret = api_json(rq, MHD_HTTP_OK, version_json(&v));
+		ret = version_response(rq, MHD_HTTP_OK, &v);
 		sp_version_free(&v);
 	}
 	api_db_release(api, st);
@@ -586,7 +600,7 @@ enum MHD_Result api_version_upload_begin(struct sp_api *api, struct request *rq,
 	enum MHD_Result ret;
 	*go_on = false;
 	if (cl && sp_parse_u64(cl, &len) == 0 && len > MAX_BUNDLE_UPLOAD)
-		return api_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "BUNDLE_TOO_LARGE", NULL,
+		return api_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, "BUNDLE_COMPRESSED_TOO_LARGE", NULL,
 				 "the bundle is %llu bytes; at most %llu (512 MiB) are accepted",
 				 (unsigned long long)len, (unsigned long long)MAX_BUNDLE_UPLOAD);
 	if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
@@ -717,7 +731,7 @@ static enum MHD_Result h_version_upload(struct sp_api *api, struct request *rq)
 		api_log(api, "%s lifecycle of %s failed: %s", rq->id, rq->params[0],
 			sp_store_errmsg(st));
 	api_events_changed(api);
-	ret = api_json(rq, MHD_HTTP_ACCEPTED, version_json(&v));
+	ret = version_response(rq, MHD_HTTP_ACCEPTED, &v);
 out:
 	sp_strv_free(orphans, norph);
 	sp_version_free(&v);
@@ -754,11 +768,11 @@ int api_event_filter_from_query(struct request *rq, struct sp_event_filter *f,
 static enum MHD_Result h_events_list(struct sp_api *api, struct request *rq)
 {
 	struct sp_event_filter f;
-	struct sp_event *ev = NULL;
-	size_t limit, n = 0;
+	size_t limit;
 	int64_t token;
 	const char *bad = NULL;
 	enum MHD_Result ret = MHD_NO;
+	struct page p = { SP_BUF_INIT(MAX_RESPONSE), 0, 0 };
 	if (!api_page_params(rq, &limit, &token, &ret))
 		return ret;
 	if (api_event_filter_from_query(rq, &f, &bad))
@@ -768,17 +782,13 @@ static enum MHD_Result h_events_list(struct sp_api *api, struct request *rq)
 	struct sp_store *st = api_db_acquire(api);
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
-	int rc = sp_store_events_list(st, &f, limit, &ev, &n);
-	if (rc) {
+	sp_buf_puts(&p.b, "{\"events\":[");
+	int rc = sp_store_events_each(st, &f, limit, page_event, &p);
+	if (rc)
 		ret = api_store_error(rq, st, rc, "events");
-		goto out;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, api_event_json(&ev[i]));
-	ret = api_json(rq, MHD_HTTP_OK, page_json("events", arr, n, limit, n ? ev[n - 1].id : 0));
-out:
-	sp_event_list_free(ev, n);
+	else
+		ret = page_send(rq, &p, limit);
+	sp_buf_free(&p.b);
 	api_db_release(api, st);
 	return ret;
 }

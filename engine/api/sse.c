@@ -24,6 +24,7 @@ struct sse {
 	int64_t last_id;
 	struct sp_buf pending;
 	size_t off;
+	size_t fetched;
 	time_t last_sent;
 };
 
@@ -48,31 +49,31 @@ static time_t mono_s(void)
 	return ts.tv_sec;
 }
 
+static int sse_put(void *arg, const struct sp_event *e)
+{
+	struct sse *s = arg;
+	int rc = sp_buf_printf(&s->pending, "id: %lld\nevent: event\ndata: ", (long long)e->id);
+	if (!rc)
+		rc = api_put_event(&s->pending, e);
+	if (!rc)
+		rc = sp_buf_puts(&s->pending, "\n\n");
+	s->last_id = e->id;
+	s->fetched++;
+	return rc;
+}
+
 /* Appends the events after last_id to pending; 0 when none (or on a store error). */
 static size_t fetch(struct sse *s)
 {
-	struct sp_event *ev = NULL;
-	size_t n = 0;
 	struct sp_store *st = api_db_acquire(s->api);
 	if (!st)
 		return 0;
 	s->f.oldest_first = true;
 	s->f.after_id = s->last_id;
-	if (sp_store_events_list(st, &s->f, SSE_BATCH, &ev, &n) != 0)
-		n = 0;
+	s->fetched = 0;
+	sp_store_events_each(st, &s->f, SSE_BATCH, sse_put, s);
 	api_db_release(s->api, st);
-	for (size_t i = 0; i < n; i++) {
-		json_t *j = api_event_json(&ev[i]);
-		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
-		if (text)
-			sp_buf_printf(&s->pending, "id: %lld\nevent: event\ndata: %s\n\n",
-				      (long long)ev[i].id, text);
-		free(text);
-		s->last_id = ev[i].id;
-	}
-	sp_event_list_free(ev, n);
-	return n;
+	return s->fetched;
 }
 
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)

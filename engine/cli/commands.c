@@ -6,6 +6,26 @@
 #include "engine/base/banned.h"
 
 const struct sp_command sp_commands[] = {
+	{ "appversion", cmd_appversion,
+	  "appversion [list | delete LABEL | create [-l LABEL] [-m MSG] [--staged]] [--json]",
+	  "List the application's versions (newest first), delete one, or create one from the project",
+	  "Subcommands (default list; -d LABEL and -c as in the EB CLI):\n"
+	  "  list                    label, status, creation time, description; * = deployed\n"
+	  "  delete LABEL            delete a version that no environment runs\n"
+	  "  create                  bundle the project, validate it offline, upload it and\n"
+	  "                          wait until the engine has PROCESSED it (no deployment)\n"
+	  "Options:\n"
+	  "  --json                  the versions (or the result) as JSON\n"
+	  "  -l, --label LABEL       create: the label (default app-<git describe>-<time>)\n"
+	  "  -m, --message MSG       create: the description (default the last commit subject)\n"
+	  "  --staged                create: bundle the git index instead of HEAD\n"
+	  "  --strict                create: warnings count as errors\n"
+	  "  --timeout T             create: wait at most T minutes (or 90s, 2m; default 5)\n"
+	  "  --app APP               list/delete another application than the project's\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0, 1 failed (invalid bundle, version FAILED, API error), 2 usage,\n"
+	  "4 timed out.\n"
+	  "Example:\n  sprout appversion create -m 'first try' && sprout appversion --json\n" },
 	{ "bucket", cmd_bucket, "bucket put|get|list|rm BUCKET KEY [FILE] [--data-dir DIR]",
 	  "Keep objects (private registry credentials) in sprout's local bucket store",
 	  "Subcommands:\n"
@@ -38,8 +58,62 @@ const struct sp_command sp_commands[] = {
 	{ "completion", cmd_completion, "completion bash",
 	  "Print a bash completion script generated from the command table",
 	  "Example:\n  source <(sprout completion bash)\n" },
+	{ "deploy", cmd_deploy,
+	  "deploy [ENV] [-l LABEL] [-m MSG] [--staged] [--timeout T] [--strict] [--json]",
+	  "Bundle, validate and upload the project as a new version, then deploy it to ENV",
+	  "ENV defaults to the branch's environment (sprout use). The bundle is made as the\n"
+	  "EB CLI makes it (deploy.artifact, .ebignore, git archive of HEAD, --staged: the\n"
+	  "index) into .elasticbeanstalk/app_versions/LABEL.zip and validated offline first:\n"
+	  "with errors they are printed like a compiler and nothing is uploaded. The upload\n"
+	  "shows a progress bar on a terminal; then the version's events are followed until\n"
+	  "the engine has PROCESSED (or FAILED) it.\n"
+	  "The environment half is not there yet: the engine has no environments, so after\n"
+	  "the upload deploy says it cannot deploy to ENV and exits 1.\n"
+	  "Options:\n"
+	  "  -l, --label LABEL   the version label (default app-<git describe>-<time>); an\n"
+	  "                      existing label is deployed as it is\n"
+	  "  -m, --message MSG   the description (default the last commit subject)\n"
+	  "  --staged            bundle the git index instead of HEAD\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m)\n"
+	  "  --strict            warnings count as errors\n"
+	  "  --json              print the version as JSON instead of progress lines\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 deployed, 1 validation failed / operation failed, 2 usage,\n"
+	  "3 deployment failed, 4 timed out.\n"
+	  "Example:\n  sprout deploy my-env -m 'fix the proxy'\n" },
+	{ "events", cmd_events,
+	  "events [-f] [--env ENV] [--version LABEL] [--severity LEVEL] [-n N] [--json]",
+	  "Show the application's recent events, or follow them live with -f",
+	  "Options:\n"
+	  "  -f, --follow        keep printing events as they happen (Ctrl-C stops); with\n"
+	  "                      --version it ends by itself once that version is processed\n"
+	  "  --env ENV           only this environment's events\n"
+	  "  --version LABEL     only this version's events\n"
+	  "  --request-id ID     only the events one API request caused\n"
+	  "  --severity LEVEL    TRACE, DEBUG, INFO, WARN, ERROR or FATAL and above\n"
+	  "  -n, --limit N       how many recent events to show first (default 20)\n"
+	  "  --timeout T         stop following after T minutes (or 90s, 2m); exit 4 when\n"
+	  "                      the version it waits for was not processed by then\n"
+	  "  --app APP           another application than the project's\n"
+	  "  --json              one JSON array (with -f: one JSON object per line)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout events -f --version app-1a2b-260101_120000000000\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help",
 	  "Example:\n  sprout help validate\n" },
+	{ "init", cmd_init, "init [APP] [--endpoint URL] [--token TOKEN] [--description TEXT]",
+	  "Make this folder a project of application APP (created on the engine if missing)",
+	  "Writes .elasticbeanstalk/config.yml in the EB CLI's layout (global.application_name,\n"
+	  "global.sc; keys already there are kept), and sprout.endpoint when --endpoint is\n"
+	  "given, so later commands in this project find the engine. APP defaults to the\n"
+	  "name already in config.yml, else the folder's name. In a git repository the EB\n"
+	  "CLI's lines are added to .gitignore. Nothing is written when the engine cannot be\n"
+	  "reached or refuses.\n"
+	  "Options:\n"
+	  "  --endpoint URL      the engine (default from SPROUT_ENDPOINT, ~/.config/sprout/config,\n"
+	  "                      else http://127.0.0.1:4780); saved in config.yml\n"
+	  "  --token TOKEN       the API token (never saved in the project)\n"
+	  "  --description TEXT  the application's description when it is created\n"
+	  "Example:\n  sprout init my-app --endpoint http://127.0.0.1:4780\n" },
 	{ "plan", cmd_plan,
 	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
 	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances",
@@ -81,6 +155,13 @@ const struct sp_command sp_commands[] = {
 	  "The token is DIR/admin.token (mode 0600), created at the engine's first start or\n"
 	  "here when missing. After --rotate a running engine accepts only the new token.\n"
 	  "Example:\n  curl -H \"Authorization: Bearer $(sprout token)\" http://127.0.0.1:4780/api/v1/applications\n" },
+	{ "use", cmd_use, "use ENV [--branch BRANCH]",
+	  "Make ENV the default environment of the current git branch",
+	  "Sets branch-defaults.<branch>.environment in .elasticbeanstalk/config.yml, as `eb use`\n"
+	  "does (outside git the branch is \"default\"); everything else in the file is kept.\n"
+	  "Options:\n"
+	  "  --branch BRANCH     another branch than the current one\n"
+	  "Example:\n  sprout use my-env-prod\n" },
 	{ "validate", cmd_validate, "validate [BUNDLE|DIR|FILE] [--json] [--strict]",
 	  "Check a bundle, folder or Dockerrun.aws.json offline and report every problem",
 	  "Options:\n"

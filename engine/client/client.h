@@ -228,9 +228,12 @@ struct sp_event_follow {
 	int64_t deadline_ms;   /* CLOCK_MONOTONIC ms (sp_client_mono_ms); 0: none */
 	/* Each event in order; return 1 when the operation ended, 0 to go on, <0 to fail. */
 	int (*on_event)(void *arg, const json_t *event);
-	/* Called when a connection is up (first and every reconnection) and after each
-	 * event; return 1 when the operation already ended. May be NULL. */
+	/* Called before each reconnection (and before the first connection when
+	 * check_first) and after each event; return 1 when the operation already ended.
+	 * May be NULL. A caller that knows since_id from before its operation started
+	 * leaves check_first false: every event of the operation is then replayed. */
 	int (*check)(void *arg);
+	bool check_first;
 	/* Polled about once a second; true stops following (SP_FOLLOW_INTERRUPTED). */
 	bool (*interrupted)(void *arg);
 	void *arg;
@@ -241,6 +244,10 @@ struct sp_event_follow {
  * gives up with the last error (SP_EIO). HTTP errors (401, 400) are not retried. */
 int sp_client_events_follow(struct sp_client *c, const struct sp_event_follow *f,
 			    enum sp_follow_end *end, struct sp_client_error *err);
+
+/* The id of the newest event the engine has (0 when none): a command takes it before
+ * its request, then follows with since_id = it, so no event of its own is missed. */
+int sp_client_events_newest_id(struct sp_client *c, int64_t *out, struct sp_client_error *err);
 
 /* One event as a text line "2026-11-21 23:24:51    INFO    message" (no newline),
  * the severity coloured when color is true; environment or version shown in brackets

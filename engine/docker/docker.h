@@ -17,6 +17,9 @@
  *
  * Outputs (ids, json_t trees, buffers) are written only on success and belong to the
  * caller (free() for strings, json_decref() for trees).
+ *
+ * The process must have called curl_global_init() once before clients are opened from
+ * several threads (libcurl's own rule; `sprout serve` does it in main).
  */
 #ifndef SPROUT_DOCKER_H
 #define SPROUT_DOCKER_H

@@ -282,13 +282,58 @@ int64_t sp_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): cheaper than
+ * gmtime_r + strftime, and event lists format hundreds of times per request. */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yy + (*m <= 2));
+}
+
+static char *put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 void sp_time_iso8601(int64_t ms, char buf[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000) % 1000u);
+	if (ms < 0)
+		ms = 0;
+	int64_t secs = ms / 1000, days = secs / 86400;
+	unsigned sod = (unsigned)(secs % 86400), msec = (unsigned)(ms % 1000);
+	int y;
+	unsigned mo, d;
+	civil_from_days(days, &y, &mo, &d);
+	if (y > 9999)
+		y = 9999;
+	char *p = buf;
+	p = put2(p, (unsigned)y / 100);
+	p = put2(p, (unsigned)y % 100);
+	*p++ = '-';
+	p = put2(p, mo);
+	*p++ = '-';
+	p = put2(p, d);
+	*p++ = 'T';
+	p = put2(p, sod / 3600);
+	*p++ = ':';
+	p = put2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = put2(p, sod % 60);
+	*p++ = '.';
+	*p++ = (char)('0' + msec / 100);
+	p = put2(p, msec % 100);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int digits(const char *s, int n, int *out)
@@ -421,6 +466,8 @@ static int strv_push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+static char *dup_or_null(const char *p, bool *oom);
+
 /* --- events ----------------------------------------------------------------------- */
 
 static const char *const severity_names[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" };
@@ -479,13 +526,11 @@ void sp_event_list_free(struct sp_event *e, size_t n)
 	free(e);
 }
 
-int sp_store_events_list(struct sp_store *s, const struct sp_event_filter *f, size_t limit,
-			 struct sp_event **out, size_t *n)
+int sp_store_events_each(struct sp_store *s, const struct sp_event_filter *f, size_t limit,
+			 sp_event_fn fn, void *arg)
 {
 	struct sp_buf sql = SP_BUF_INIT(4096);
 	sqlite3_stmt *st = NULL;
-	struct sp_event *ev = NULL;
-	size_t count = 0;
 	int rc = 0;
 	if (limit == 0 || limit > SP_STORE_MAX_LIST)
 		return SP_EINVAL;
@@ -525,39 +570,67 @@ int sp_store_events_list(struct sp_store *s, const struct sp_event_filter *f, si
 	sqlite3_bind_int64(st, 8, f->before_id);
 	sqlite3_bind_int64(st, 9, f->after_id);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)limit);
-	ev = calloc(limit, sizeof(*ev));
-	if (!ev) {
-		rc = SP_ENOMEM;
-		goto out;
-	}
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct sp_event *e = &ev[count++];
-		e->id = sqlite3_column_int64(st, 0);
-		e->time_ms = sqlite3_column_int64(st, 1);
-		e->severity = (enum sp_event_severity)sqlite3_column_int(st, 2);
-		e->application = col_dup(st, 3);
-		e->environment = col_dup(st, 4);
-		e->version = col_dup(st, 5);
-		e->request_id = col_dup(st, 6);
-		e->message = col_dup(st, 7);
-		if (!e->message) {
+		struct sp_event e;
+		e.id = sqlite3_column_int64(st, 0);
+		e.time_ms = sqlite3_column_int64(st, 1);
+		e.severity = (enum sp_event_severity)sqlite3_column_int(st, 2);
+		e.application = (char *)sqlite3_column_text(st, 3);
+		e.environment = (char *)sqlite3_column_text(st, 4);
+		e.version = (char *)sqlite3_column_text(st, 5);
+		e.request_id = (char *)sqlite3_column_text(st, 6);
+		e.message = (char *)sqlite3_column_text(st, 7);
+		if (!e.message) {
 			rc = SP_ENOMEM;
 			goto out;
 		}
+		if ((rc = fn(arg, &e)))
+			goto out;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE)
 		rc = db_fail(s);
-		goto out;
-	}
-	*out = ev;
-	*n = count;
-	ev = NULL;
 out:
-	sp_event_list_free(ev, count);
 	sqlite3_finalize(st);
 	sp_buf_free(&sql);
 	return rc;
+}
+
+struct event_copy {
+	struct sp_event *ev;
+	size_t n;
+};
+
+static int event_copy_one(void *arg, const struct sp_event *e)
+{
+	struct event_copy *c = arg;
+	struct sp_event *d = &c->ev[c->n++];
+	bool oom = false;
+	*d = *e;
+	d->application = dup_or_null(e->application, &oom);
+	d->environment = dup_or_null(e->environment, &oom);
+	d->version = dup_or_null(e->version, &oom);
+	d->request_id = dup_or_null(e->request_id, &oom);
+	d->message = dup_or_null(e->message, &oom);
+	return oom ? SP_ENOMEM : 0;
+}
+
+int sp_store_events_list(struct sp_store *s, const struct sp_event_filter *f, size_t limit,
+			 struct sp_event **out, size_t *n)
+{
+	struct event_copy c = { NULL, 0 };
+	if (limit == 0 || limit > SP_STORE_MAX_LIST)
+		return SP_EINVAL;
+	if (!(c.ev = calloc(limit, sizeof(*c.ev))))
+		return SP_ENOMEM;
+	int rc = sp_store_events_each(s, f, limit, event_copy_one, &c);
+	if (rc) {
+		sp_event_list_free(c.ev, c.n);
+		return rc;
+	}
+	*out = c.ev;
+	*n = c.n;
+	return 0;
 }
 
 int sp_store_events_last_id(struct sp_store *s, int64_t *out)
@@ -1036,12 +1109,29 @@ out:
 	return rc;
 }
 
-int sp_store_version_list(struct sp_store *s, const char *app, int64_t before_id,
-			  size_t limit, struct sp_version **out, size_t *n)
+/* Fills v with pointers into the statement's current row (valid until the next step). */
+static void version_lend_row(sqlite3_stmt *st, struct sp_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = sqlite3_column_int64(st, 0);
+	v->application = (char *)sqlite3_column_text(st, 1);
+	v->label = (char *)sqlite3_column_text(st, 2);
+	v->description = (char *)sqlite3_column_text(st, 3);
+	v->bundle_sha256 = (char *)sqlite3_column_text(st, 4);
+	v->bundle_size = sqlite3_column_int64(st, 5);
+	v->status = status_parse((const char *)sqlite3_column_text(st, 6));
+	v->errors = sqlite3_column_int64(st, 7);
+	v->warnings = sqlite3_column_int64(st, 8);
+	v->request_id = (char *)sqlite3_column_text(st, 9);
+	v->created_ms = sqlite3_column_int64(st, 10);
+	v->updated_ms = sqlite3_column_int64(st, 11);
+	v->deployed = sqlite3_column_int(st, 12) != 0;
+}
+
+int sp_store_version_each(struct sp_store *s, const char *app, int64_t before_id,
+			  size_t limit, sp_version_fn fn, void *arg)
 {
 	sqlite3_stmt *st = NULL;
-	struct sp_version *vs = NULL;
-	size_t count = 0;
 	int rc, step;
 	int64_t app_id;
 	if (limit == 0 || limit > SP_STORE_MAX_LIST)
@@ -1064,26 +1154,65 @@ int sp_store_version_list(struct sp_store *s, const char *app, int64_t before_id
 	sqlite3_bind_int64(st, 1, app_id);
 	sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	if (!(vs = calloc(limit, sizeof(*vs)))) {
-		rc = SP_ENOMEM;
-		goto out;
-	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((rc = version_from_row(st, false, &vs[count])))
+		struct sp_version v;
+		version_lend_row(st, &v);
+		if ((rc = fn(arg, &v)))
 			goto out;
-		count++;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE)
 		rc = db_fail(s);
-		goto out;
-	}
-	*out = vs;
-	*n = count;
-	vs = NULL;
 out:
-	sp_version_list_free(vs, count);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+struct version_copy {
+	struct sp_version *vs;
+	size_t n;
+};
+
+static char *dup_or_null(const char *p, bool *oom)
+{
+	if (!p)
+		return NULL;
+	char *d = sp_strdup(p);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+static int version_copy_one(void *arg, const struct sp_version *v)
+{
+	struct version_copy *c = arg;
+	struct sp_version *d = &c->vs[c->n++];
+	bool oom = false;
+	*d = *v;
+	d->application = dup_or_null(v->application, &oom);
+	d->label = dup_or_null(v->label, &oom);
+	d->description = dup_or_null(v->description, &oom);
+	d->bundle_sha256 = dup_or_null(v->bundle_sha256, &oom);
+	d->request_id = dup_or_null(v->request_id, &oom);
+	d->diagnostics = NULL;
+	return oom ? SP_ENOMEM : 0;
+}
+
+int sp_store_version_list(struct sp_store *s, const char *app, int64_t before_id,
+			  size_t limit, struct sp_version **out, size_t *n)
+{
+	struct version_copy c = { NULL, 0 };
+	if (limit == 0 || limit > SP_STORE_MAX_LIST)
+		return SP_EINVAL;
+	if (!(c.vs = calloc(limit, sizeof(*c.vs))))
+		return SP_ENOMEM;
+	int rc = sp_store_version_each(s, app, before_id, limit, version_copy_one, &c);
+	if (rc) {
+		sp_version_list_free(c.vs, c.n);
+		return rc;
+	}
+	*out = c.vs;
+	*n = c.n;
+	return 0;
 }
 
 /* Deletes version `id` (named app/label for the event) inside the caller's transaction. */

@@ -172,6 +172,12 @@ int sp_store_version_get(struct sp_store *s, const char *app, const char *label,
 /* Versions of app newest first with id < before_id (0: from the newest). */
 int sp_store_version_list(struct sp_store *s, const char *app, int64_t before_id,
 			  size_t limit, struct sp_version **out, size_t *n);
+/* The same rows lent to fn one at a time (no copies: the struct and its strings are valid
+ * only during the call; diagnostics is NULL). fn returns 0 to go on; anything else stops
+ * the walk and is returned. */
+typedef int (*sp_version_fn)(void *arg, const struct sp_version *v);
+int sp_store_version_each(struct sp_store *s, const char *app, int64_t before_id,
+			  size_t limit, sp_version_fn fn, void *arg);
 /* Deletes a version and its event; SP_EINUSE while deployed. *orphan_sha gets the
  * bundle's SHA-256 when no other version uses it (its row is gone; caller unlinks the
  * file), else NULL. */
@@ -239,6 +245,11 @@ struct sp_event_filter {
 /* Newest first (or oldest first with filter->oldest_first, for streaming). */
 int sp_store_events_list(struct sp_store *s, const struct sp_event_filter *f, size_t limit,
 			 struct sp_event **out, size_t *n);
+/* The same rows lent to fn one at a time (valid only during the call), as
+ * sp_store_version_each. */
+typedef int (*sp_event_fn)(void *arg, const struct sp_event *e);
+int sp_store_events_each(struct sp_store *s, const struct sp_event_filter *f, size_t limit,
+			 sp_event_fn fn, void *arg);
 /* The id of the newest event (0 when none). */
 int sp_store_events_last_id(struct sp_store *s, int64_t *out);
 

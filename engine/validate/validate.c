@@ -7,6 +7,7 @@
 
 #include "bundles/bundle.h"
 #include "engine/base/path.h"
+#include "engine/hooks/hooks.h"
 #include "engine/plan/plan.h"
 #include "engine/plan/plan_bundle.h"
 #include "engine/validate/validate.h"
@@ -133,6 +134,20 @@ static int check_ebextensions(const struct input *in, const struct sp_validate_o
 	return rc == 0 ? sp_options_check(v->options, d) : rc;
 }
 
+/* Step 5 (issue 12): platform hooks, files, commands and container_commands
+ * (engine/hooks: a hook without the exec bit becomes an error; shebang, CRLF, command keys). */
+static int check_hooks(const struct input *in, struct sp_diags *d)
+{
+	if (!in->bundle)
+		return 0;
+	size_t n = strlen(in->path);
+	char *prefix = strcmp(in->path, ".") == 0 ? sp_strdup("")
+		       : sp_aprintf("%s%s", in->path, n && in->path[n - 1] == '/' ? "" : "/");
+	int rc = prefix ? sp_hooks_validate_bundle(in->path, in->bundle, prefix, d) : SP_ENOMEM;
+	free(prefix);
+	return rc;
+}
+
 /* Step 4: the environment plan and its cross-checks. */
 static int check_plan(const struct input *in, const struct sp_validate_options *o,
 		      struct sp_diags *d, struct sp_validation *v)
@@ -178,6 +193,11 @@ int sp_validate(const char *path, const struct sp_validate_options *opts, struct
 			goto out;
 		/* 4. the environment plan */
 		if (v->dockerrun && check_plan(&in, o, &local, v) == SP_ENOMEM) {
+			rc = SP_ENOMEM;
+			goto out;
+		}
+		/* 5. platform hooks and commands (issue 12) */
+		if (check_hooks(&in, &local) == SP_ENOMEM) {
 			rc = SP_ENOMEM;
 			goto out;
 		}

@@ -221,8 +221,8 @@ truncate -s 600M "$W/big.bin"
 STATUS=$(curl -s -o "$SVC_DIR/body" -w '%{http_code}' -X POST -T "$W/big.bin" \
 	-H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/zip' \
 	"$API_URL/applications/shop/versions?label=big")
-[ "$STATUS" = 413 ] && [ "$(jq_body .error.code)" = BUNDLE_TOO_LARGE ] &&
-	ok "a 600 MiB upload with Content-Length is 413 BUNDLE_TOO_LARGE" || not_ok "600 MiB 413"
+[ "$STATUS" = 413 ] && [ "$(jq_body .error.code)" = BUNDLE_COMPRESSED_TOO_LARGE ] &&
+	ok "a 600 MiB upload with Content-Length is 413 BUNDLE_COMPRESSED_TOO_LARGE" || not_ok "600 MiB 413"
 up=$(head -c 629145600 /dev/zero | curl -s -o /dev/null -w '%{size_upload}' -X POST -T - \
 	-H "Authorization: Bearer $API_TOKEN" -H 'Transfer-Encoding: chunked' \
 	-H 'Content-Type: application/zip' "$API_URL/applications/shop/versions?label=big2")
@@ -318,7 +318,7 @@ req GET '/events?start_time=yesterday'
 # --- SSE -------------------------------------------------------------------------------
 curl -sN -H "Authorization: Bearer $API_TOKEN" "$API_URL/events/stream?application=sse-app" > "$W/sse.out" 2>/dev/null &
 SSE_PID=$!
-i=0; while [ $i -lt 50 ] && ! grep -q 'sprout event stream' "$W/sse.out"; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ $i -lt 50 ] && ! grep -q 'sprout event stream' "$W/sse.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 req POST /applications -d '{"name":"sse-app"}'
 req POST /applications -d '{"name":"not-this-one"}'
 i=0; while [ $i -lt 100 ] && ! grep -q 'Created application sse-app' "$W/sse.out"; do sleep 0.1; i=$((i + 1)); done

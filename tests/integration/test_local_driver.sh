@@ -321,6 +321,24 @@ else
 	nok "SingleInstance apply" "$(tail -n 10 "$WORK/single.err")"
 fi
 
+# ---- a version whose essential container exits 1 fails with its cause; the previous one comes back ----
+jq '.containerDefinitions[0].command = ["echo boom: config missing; exit 1"]' "$WORK/td.json" > "$WORK/td-bad.json"
+P apply "$ENV1" v2 "$WORK/td-bad.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/bad.json" 2>"$WORK/bad.err"
+brc=$?
+if [ $brc -ne 0 ] && grep -q 'DRIVER_TASK_STOPPED.*Essential container "web" in task exited with code 1' "$WORK/bad.err" &&
+	grep -q '^EVENT ERROR .*exited with code 1' "$WORK/bad.err" && grep -q '^    | boom: config missing' "$WORK/bad.err"; then
+	ok "a version whose essential container exits 1 fails with the exit code and the log tail"
+else
+	nok "failing version" "rc=$brc" "$(head -n 8 "$WORK/bad.err")"
+fi
+if P apply "$ENV1" v1 "$WORK/td.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/again.json" 2>"$WORK/again.err" &&
+	[ "$(jq -r '.instances[0].task.state + " " + .version' "$WORK/again.json")" = "RUNNING v1" ] &&
+	curl -s --max-time 3 "http://$(jq -r '.instances[0].address' "$WORK/again.json")/" | grep -q .; then
+	ok "redeploying the previous version brings the environment back"
+else
+	nok "redeploy previous version" "$(tail -n 5 "$WORK/again.err")"
+fi
+
 # ---- terminate: nothing left ----
 P destroy "$ENV" 2>"$WORK/destroy.err" && P destroy "$ENV1" 2>>"$WORK/destroy.err"
 left_c=$(docker ps -aq --filter "label=sprout.owner=$OWNER" | wc -l)

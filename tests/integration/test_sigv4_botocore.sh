@@ -36,6 +36,13 @@ else
 	echo "not ok - ECS JSON 1.1 call retried past ThrottlingException twice"; echo "# $out"; sed 's/^/# /' "$log"
 fi
 
+out=$($run list 2>&1)
+if [ $? -ne 0 ] && echo "$out" | grep -q 'list: a limit was crossed'; then
+	echo "ok - an answer past MAX_AWS_RESPONSE is refused"
+else
+	echo "not ok - an answer past MAX_AWS_RESPONSE is refused"; echo "$out" | head -c 500 | sed 's/^/# /'
+fi
+
 export AWS_SESSION_TOKEN="FwoGZXIvYXdzEXAMPLE//token+with/slashes=="
 : > "$log"
 out=$($run apply fakeenv v1 tests/integration/aws/taskdef.json tests/integration/aws/plan.json 2>&1)

@@ -172,6 +172,12 @@ Test(sigv4, refuses_bad_input_and_never_echoes_the_secret)
 		many[i] = (struct sp_http_header){ "X-A", "b" };
 	struct sp_sigv4_request rm = { "GET", "/", NULL, many, SP_SIGV4_MAX_HEADERS + 1, NULL, 0 };
 	cr_assert_eq(sp_sigv4_sign(&rm, &suite_key, DATE, &auth, NULL), SP_ETOOBIG);
+	struct sp_buf q = SP_BUF_INIT(0);
+	for (size_t i = 0; i <= SP_SIGV4_MAX_QUERY_PAIRS; i++)
+		cr_assert_eq(sp_buf_puts(&q, i ? "&a=b" : "a=b"), 0);
+	struct sp_sigv4_request rq = { "GET", "/", sp_buf_cstr(&q), h, 1, NULL, 0 };
+	cr_assert_eq(sp_sigv4_sign(&rq, &suite_key, DATE, &auth, NULL), SP_ETOOBIG);
+	sp_buf_free(&q);
 	cr_assert_eq(sp_sigv4_sign(&r, &suite_key, DATE, &auth, NULL), 0);
 	cr_assert_null(strstr(sp_buf_cstr(&auth), suite_key.secret_access_key));
 	sp_buf_free(&auth);

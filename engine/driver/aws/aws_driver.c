@@ -163,7 +163,7 @@ static int aws_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_dia
 	const char *family = json_string_value(json_object_get(td, "family"));
 	if (!family || !*family || strlen(family) >= sizeof(r.family)) {
 		struct sp_loc loc = { "task-definition.json", 0, 0, "/family" };
-		sp_diag_add(d, SP_SEV_ERROR, "DRIVER_TASKDEF_FAMILY", loc,
+		sp_diag_add(d, SP_SEV_ERROR, "AWS_TASKDEF_FAMILY", loc,
 			    "the task definition needs a family (letters, digits, _ and -)",
 			    "the task definition has no family");
 		rc = SP_ERROR;

@@ -6,7 +6,8 @@ Every request's SigV4 signature is recomputed with botocore from what arrived on
 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and the session token the request carries,
 which must then be signed); a mismatch answers 403
 SignatureDoesNotMatch. Then, per operation:
-  ECS ListClusters            ThrottlingException twice, then {"clusterArns": []}
+  ECS ListClusters            ThrottlingException twice, then {"clusterArns": []}, then
+                              answers of 9 MiB
   ECS DescribeClusters        HTTP 500 once, then {"clusters": [], "failures": []}
   EC2 DescribeAvailabilityZones   400, EC2 error XML InvalidParameterValue (RequestID req-123)
   ELB DescribeLoadBalancers   400, Query error XML LoadBalancerNotFound
@@ -86,7 +87,10 @@ class H(BaseHTTPRequestHandler):
             if n <= 2:
                 return self.answer(400, js, json.dumps({"__type": "com.amazonaws.ecs#ThrottlingException",
                                                         "message": "Rate exceeded"}))
-            return self.answer(200, js, json.dumps({"clusterArns": []}))
+            if n == 3:
+                return self.answer(200, js, json.dumps({"clusterArns": []}))
+            # past MAX_AWS_RESPONSE (8 MiB)
+            return self.answer(200, js, json.dumps({"clusterArns": ["x" * 1024] * 9 * 1024}))
         if op == "DescribeClusters":
             if n <= 1:
                 return self.answer(500, js, json.dumps({"__type": "ServerException", "message": "oops"}))

@@ -1,0 +1,107 @@
+/* json.c — the API's hot JSON written straight into a buffer (versions and events: the
+ * list endpoints send hundreds of them; building jansson trees for each cost more than
+ * the queries). The single small objects (applications, errors) use jansson. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/api/api_internal.h"
+#include "engine/base/banned.h"
+
+/* A string with JSON escaping, or null. Runs of plain bytes are appended at once. */
+static int put_str(struct sp_buf *b, const char *s)
+{
+	int rc = 0;
+	if (!s)
+		return sp_buf_puts(b, "null");
+	rc |= sp_buf_putc(b, '"');
+	const char *run = s, *p = s;
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc |= sp_buf_append(b, run, (size_t)(p - run));
+		switch (c) {
+		case '"': rc |= sp_buf_puts(b, "\\\""); break;
+		case '\\': rc |= sp_buf_puts(b, "\\\\"); break;
+		case '\n': rc |= sp_buf_puts(b, "\\n"); break;
+		case '\r': rc |= sp_buf_puts(b, "\\r"); break;
+		case '\t': rc |= sp_buf_puts(b, "\\t"); break;
+		default: rc |= sp_buf_printf(b, "\\u%04x", c); break;
+		}
+		run = p + 1;
+	}
+	rc |= sp_buf_append(b, run, (size_t)(p - run));
+	rc |= sp_buf_putc(b, '"');
+	return rc ? SP_ETOOBIG : 0;
+}
+
+static int put_key_str(struct sp_buf *b, const char *key, const char *v)
+{
+	int rc = sp_buf_puts(b, key);
+	return rc ? rc : put_str(b, v);
+}
+
+static int put_time(struct sp_buf *b, const char *key, int64_t ms)
+{
+	char t[32];
+	sp_time_iso8601(ms, t);
+	return sp_buf_printf(b, "%s\"%s\"", key, t);
+}
+
+int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *diagnostics)
+{
+	int rc = 0;
+	rc |= put_key_str(b, "{\"application\":", v->application);
+	rc |= put_key_str(b, ",\"label\":", v->label);
+	rc |= put_key_str(b, ",\"description\":", v->description);
+	rc |= sp_buf_printf(b, ",\"status\":\"%s\",\"bundle\":{\"sha256\":",
+			    sp_version_status_name(v->status));
+	rc |= put_str(b, v->bundle_sha256);
+	rc |= sp_buf_printf(b, ",\"size\":%lld},\"errors\":%lld,\"warnings\":%lld,\"deployed\":%s",
+			    (long long)v->bundle_size, (long long)v->errors,
+			    (long long)v->warnings, v->deployed ? "true" : "false");
+	rc |= put_key_str(b, ",\"request_id\":", v->request_id);
+	rc |= put_time(b, ",\"created\":", v->created_ms);
+	rc |= put_time(b, ",\"updated\":", v->updated_ms);
+	if (diagnostics) /* stored as JSON text written by sp_diags_to_json */
+		rc |= sp_buf_printf(b, ",\"diagnostics\":%s", diagnostics);
+	rc |= sp_buf_putc(b, '}');
+	return rc ? SP_ETOOBIG : 0;
+}
+
+int api_put_event(struct sp_buf *b, const struct sp_event *e)
+{
+	int rc = 0;
+	rc |= sp_buf_printf(b, "{\"id\":%lld", (long long)e->id);
+	rc |= put_time(b, ",\"time\":", e->time_ms);
+	rc |= sp_buf_printf(b, ",\"severity\":\"%s\"", sp_event_severity_name(e->severity));
+	rc |= put_key_str(b, ",\"application\":", e->application);
+	rc |= put_key_str(b, ",\"environment\":", e->environment);
+	rc |= put_key_str(b, ",\"version\":", e->version);
+	rc |= put_key_str(b, ",\"request_id\":", e->request_id);
+	rc |= put_key_str(b, ",\"message\":", e->message);
+	rc |= sp_buf_putc(b, '}');
+	return rc ? SP_ETOOBIG : 0;
+}
+
+enum MHD_Result api_json_buf(struct request *rq, unsigned status, struct sp_buf *b)
+{
+	char *text = NULL;
+	size_t n = 0;
+	if (sp_buf_detach(b, &text, &n) != 0)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, "X-Request-Id", rq->id);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	rq->status = status;
+	rq->responded = true;
+	return ret;
+}
