@@ -684,7 +684,12 @@ static int parse_file(struct builder *b, const struct sp_doc *doc, const struct 
 			bad = 1;
 		}
 	}
-	if (content && source) {
+	if (f->symlink && (!content || !scalar_text(content) || !*scalar_text(content))) {
+		report(b, SP_SEV_ERROR, "FILES_SYMLINK_TARGET", doc, content ? content : key,
+		       "with mode \"120000\" content is the link's target, e.g. content: /etc/app/current.conf",
+		       "files \"%s\": a symlink needs its target in content", path);
+		bad = 1;
+	} else if (content && source) {
 		report(b, SP_SEV_ERROR, "FILES_CONTENT_AND_SOURCE", doc, source,
 		       "keep one of content (inline) and source (a bundle file)",
 		       "files \"%s\": both content and source are given", path);
@@ -693,11 +698,6 @@ static int parse_file(struct builder *b, const struct sp_doc *doc, const struct 
 		report(b, SP_SEV_ERROR, "FILES_NO_CONTENT", doc, key,
 		       "add content: (the text of the file) or source: /var/app/staging/<bundle file>",
 		       "files \"%s\": neither content nor source", path);
-		bad = 1;
-	} else if (f->symlink && (!content || !scalar_text(content) || !*scalar_text(content))) {
-		report(b, SP_SEV_ERROR, "FILES_SYMLINK_TARGET", doc, content ? content : key,
-		       "with mode \"120000\" content is the link's target, e.g. content: /etc/app/current.conf",
-		       "files \"%s\": a symlink needs its target in content", path);
 		bad = 1;
 	} else if (source) {
 		rc = file_source(b, doc, path, source, f);

@@ -83,6 +83,7 @@ struct request {
 	char *params[MAX_ROUTE_PARAMS];
 	int64_t start_ns;
 	unsigned status;
+	bool begun;     /* begin_request ran (routing, auth, early checks) */
 	bool responded;
 	/* JSON body */
 	struct sp_buf body;

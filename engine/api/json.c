@@ -44,9 +44,29 @@ static int put_key_str(struct sp_buf *b, const char *key, const char *v)
 
 static int put_time(struct sp_buf *b, const char *key, int64_t ms)
 {
-	char t[32];
-	sp_time_iso8601(ms, t);
-	return sp_buf_printf(b, "%s\"%s\"", key, t);
+	char t[34];
+	t[0] = '"';
+	sp_time_iso8601(ms, t + 1);
+	size_t n = strlen(t);
+	t[n] = '"';
+	int rc = sp_buf_puts(b, key);
+	return rc ? rc : sp_buf_append(b, t, n + 1);
+}
+
+/* key then a decimal integer (no printf: lists write thousands of these) */
+static int put_int(struct sp_buf *b, const char *key, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	int rc = sp_buf_puts(b, key);
+	return rc ? rc : sp_buf_append(b, d + i, sizeof(d) - i);
 }
 
 int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *diagnostics)
@@ -55,17 +75,19 @@ int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *di
 	rc |= put_key_str(b, "{\"application\":", v->application);
 	rc |= put_key_str(b, ",\"label\":", v->label);
 	rc |= put_key_str(b, ",\"description\":", v->description);
-	rc |= sp_buf_printf(b, ",\"status\":\"%s\",\"bundle\":{\"sha256\":",
-			    sp_version_status_name(v->status));
-	rc |= put_str(b, v->bundle_sha256);
-	rc |= sp_buf_printf(b, ",\"size\":%lld},\"errors\":%lld,\"warnings\":%lld,\"deployed\":%s",
-			    (long long)v->bundle_size, (long long)v->errors,
-			    (long long)v->warnings, v->deployed ? "true" : "false");
+	rc |= put_key_str(b, ",\"status\":", sp_version_status_name(v->status));
+	rc |= put_key_str(b, ",\"bundle\":{\"sha256\":", v->bundle_sha256);
+	rc |= put_int(b, ",\"size\":", v->bundle_size);
+	rc |= put_int(b, "},\"errors\":", v->errors);
+	rc |= put_int(b, ",\"warnings\":", v->warnings);
+	rc |= sp_buf_puts(b, v->deployed ? ",\"deployed\":true" : ",\"deployed\":false");
 	rc |= put_key_str(b, ",\"request_id\":", v->request_id);
 	rc |= put_time(b, ",\"created\":", v->created_ms);
 	rc |= put_time(b, ",\"updated\":", v->updated_ms);
-	if (diagnostics) /* stored as JSON text written by sp_diags_to_json */
-		rc |= sp_buf_printf(b, ",\"diagnostics\":%s", diagnostics);
+	if (diagnostics) { /* stored as JSON text written by sp_diags_to_json */
+		rc |= sp_buf_puts(b, ",\"diagnostics\":");
+		rc |= sp_buf_puts(b, diagnostics);
+	}
 	rc |= sp_buf_putc(b, '}');
 	return rc ? SP_ETOOBIG : 0;
 }
@@ -73,9 +95,9 @@ int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *di
 int api_put_event(struct sp_buf *b, const struct sp_event *e)
 {
 	int rc = 0;
-	rc |= sp_buf_printf(b, "{\"id\":%lld", (long long)e->id);
+	rc |= put_int(b, "{\"id\":", e->id);
 	rc |= put_time(b, ",\"time\":", e->time_ms);
-	rc |= sp_buf_printf(b, ",\"severity\":\"%s\"", sp_event_severity_name(e->severity));
+	rc |= put_key_str(b, ",\"severity\":", sp_event_severity_name(e->severity));
 	rc |= put_key_str(b, ",\"application\":", e->application);
 	rc |= put_key_str(b, ",\"environment\":", e->environment);
 	rc |= put_key_str(b, ",\"version\":", e->version);

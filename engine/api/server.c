@@ -401,6 +401,17 @@ static enum MHD_Result begin_request(struct sp_api *api, struct request *rq)
 	return rq->route->fn(api, rq);
 }
 
+static bool has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t len = 0;
+	if (cl && (sp_parse_u64(cl, &len) != 0 || len > 0))
+		return true;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static int spool_write(struct request *rq, const char *data, size_t n)
 {
 	if (rq->received + n > MAX_BUNDLE_UPLOAD)
@@ -442,11 +453,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!rq->url)
 			return MHD_NO;
 		request_id_make(rq);
+		/* A request with a body is judged from its headers at once, so a refused upload
+		 * is answered before its bytes are read (MHD then closes the connection). One
+		 * without is answered at the next call: an answer queued this early would make
+		 * MHD close a keep-alive connection. */
+		if (!has_body(conn))
+			return MHD_YES;
+		rq->begun = true;
 		return begin_request(api, rq);
 	}
 	if (rq->responded) {
 		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	if (!rq->begun) {
+		rq->begun = true;
+		enum MHD_Result r = begin_request(api, rq);
+		if (rq->responded || r != MHD_YES)
+			return r;
 	}
 	if (*upload_data_size > 0) {
 		if (rq->route->flags & ROUTE_UPLOAD) {
@@ -570,10 +594,6 @@ static int prepare_data_dir(struct sp_api *api)
 		api_log(api, "cannot open the store %s (%s)", api->db_path, sp_strerror(rc));
 		return SP_EIO;
 	}
-	struct sp_buf msg = SP_BUF_INIT(4096);
-	if ((rc = sp_store_check(st, &msg)))
-		api_log(api, "store check: %s", sp_buf_cstr(&msg));
-	sp_buf_free(&msg);
 	sweep_data_dir(api, st);
 	api_db_release(api, st); /* becomes the pool's first connection */
 	api->pool.nopen = 1;

@@ -450,14 +450,8 @@ int sp_cli_upload_version(const char *cmd, struct sp_client *c, const struct sp_
 
 	/* An existing label: deploy redeploys it as it is (the EB CLI's -l); otherwise it
 	 * is taken, and the engine would refuse the upload anyway. */
-	if (u->label) {
+	if (u->label && u->reuse_existing) {
 		rc = sp_client_request(c, "GET", sp_buf_cstr(&vpath), NULL, NULL, &version, &err);
-		if (rc == 0 && !u->reuse_existing) {
-			fprintf(stderr, "sprout %s: application \"%s\" already has a version \"%s\"\n"
-					"  hint: choose another --label, or leave it out for a"
-					" generated one\n", cmd, app, sp_buf_cstr(&label));
-			goto out;
-		}
 		if (rc == 0) {
 			if (!u->json)
 				printf("Using the existing version \"%s\".\n", sp_buf_cstr(&label));
@@ -501,6 +495,9 @@ int sp_cli_upload_version(const char *cmd, struct sp_client *c, const struct sp_
 		ret = sp_cli_api_error(cmd, c, &err);
 		if (rc == SP_ENOTFOUND)
 			fprintf(stderr, "  hint: create the application with `sprout init %s`\n", app);
+		else if (rc == SP_EEXISTS)
+			fprintf(stderr, "  hint: choose another --label, or leave it out for a"
+					" generated one\n");
 		goto out;
 	}
 wait:

@@ -30,7 +30,8 @@
  * strings.
  *
  * Ownership: struct sp_client is opaque (sp_client_new / sp_client_free); it owns one
- * libcurl easy handle, so one client serves one thread. JSON results handed out (*out)
+ * libcurl easy handle for requests and one for the event stream (so a follow
+ * callback may make requests), so one client serves one thread. JSON results handed out (*out)
  * belong to the caller (json_decref). curl_global_init is the program's business.
  */
 #ifndef SPROUT_CLIENT_H

@@ -199,7 +199,9 @@ bool sp_progress_render(struct sp_progress *p, uint64_t done, uint64_t total, in
 			rc = sp_buf_puts(&tail, "--:--");
 	}
 	unsigned pct = total ? (unsigned)(done >= total ? 100 : done * 100 / total) : 0;
-	int bar = width - (int)tail.len - 10; /* "100% [" + "] " + margin */
+	/* a fixed width for the numbers (the longest: "1023.9 MiB / 1023.9 MiB  1023.9
+	 * MiB/s  ETA 99:59:59"), so the bar does not jump as they change */
+	int bar = width - 60;
 	if (bar > 40)
 		bar = 40;
 	if (!rc)

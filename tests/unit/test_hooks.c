@@ -245,7 +245,7 @@ Test(hooks_check, files_rules)
 		   "  /d: {source: 'https://example.com/x'}\n"
 		   "  /e: {content: '!!!', encoding: base64}\n"
 		   "  /f: {content: x, encoding: gzip}\n"
-		   "  /g: {mode: '120000', content: ''}\n"
+		   "  /g: {mode: '120000'}\n"
 		   "  /h: {content: x, authentication: S3Auth, owner: webapp, colour: red}\n"
 		   "  /i: {content: {a: 1, b: [x]}, mode: 000755}\n",
 		   &d, &p);
