@@ -33,3 +33,13 @@ else
 	echo "not ok - every diagnostic code is documented in docs/diagnostics.md"
 	echo "#   undocumented:$missing"
 fi
+# What the tests read must survive a clone: no empty folders (git drops them) and no
+# ignored files under tests/ or examples/.
+empty=$(find tests/data examples -type d -empty 2>/dev/null)
+ignored=$(git ls-files --others --ignored --exclude-standard tests/data examples 2>/dev/null)
+if [ -z "$empty$ignored" ]; then
+	echo "ok - test inputs survive a clone (no empty or ignored paths)"
+else
+	echo "not ok - test inputs survive a clone (no empty or ignored paths)"
+	printf '%s\n' $empty $ignored | sed 's/^/#   /'
+fi
