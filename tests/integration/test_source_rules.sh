@@ -22,7 +22,7 @@ else
 fi
 # Every diagnostic code the sources can emit is documented in docs/diagnostics.md.
 missing=""
-for c in $(grep -rhoE '"(DOC|BUNDLE|DOCKERRUN|VALIDATE|IMAGE|EBX|PLAN|HOOK|COMMAND|FILES|AWS|API|ENV|DEPLOY)_[A-Z0-9_]+"' \
+for c in $(grep -rhoE '"(DOC|BUNDLE|DOCKERRUN|VALIDATE|IMAGE|EBX|PLAN|HOOK|COMMAND|FILES|AWS|API|ENV|DEPLOY|CLIENT|PROJECT|DRIVER|GIT)_[A-Z0-9_]+"' \
 	--include=*.c engine bundles ebextensions platform-hooks | tr -d '"' | sort -u); do
 	case $c in AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_PROFILE|AWS_REGION|AWS_DEFAULT_REGION|AWS_CONFIG_FILE|AWS_SHARED_CREDENTIALS_FILE|AWS_ENDPOINT_URL*|AWS_EC2_METADATA_DISABLED|AWS_DEFAULT_PROFILE) continue ;; esac
 	grep -q "\`$c\`" docs/diagnostics.md || missing="$missing $c"
