@@ -34,7 +34,7 @@ svc_wait_http "http://127.0.0.1:$PORT/api/v1/health" 20 || exit 1
 kill "$(cat "$SVC_DIR/pids/sprout0.pid")"; wait "$(cat "$SVC_DIR/pids/sprout0.pid")" 2>/dev/null
 rm -f "$SVC_DIR/pids/sprout0.pid"
 t0=$(date +%s)
-sqlite3 "$D/sprout.db" <<EOS
+sqlite3 "$D/sprout.db" >/dev/null <<EOS
 PRAGMA journal_mode = WAL;
 BEGIN;
 INSERT INTO applications (name, description, created_ms, updated_ms)

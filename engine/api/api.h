@@ -43,6 +43,9 @@ struct sp_api_config {
 	bool access_log;      /* one log line per request */
 	void (*log)(void *arg, const char *line); /* may be NULL */
 	void *log_arg;
+	/* The web console's folder (index.html, js/, css/), served at / (static.c);
+	 * NULL: no console, only the API. See sp_web_dir_resolve. */
+	const char *web_dir;
 };
 
 struct sp_api; /* opaque server state */
@@ -67,5 +70,12 @@ bool sp_token_equal(const char *presented, size_t presented_len, const char *exp
 
 /* Splits "ADDR:PORT" / "[ADDR]:PORT"; addr gets the address without brackets. */
 int sp_listen_parse(const char *s, struct sp_buf *addr, uint16_t *port);
+
+/* Finds the console's folder (one holding index.html) and puts its resolved path in out:
+ * `opt` when given (--web-dir; SP_ENOTFOUND when it holds no index.html), else next to
+ * the binary exe_path (may be NULL): <exe dir>/../share/sprout/web (after make install),
+ * then <exe dir>/../web (build/sprout in the source tree), then the compiled-in
+ * $(PREFIX)/share/sprout/web. 0 or SP_ENOTFOUND. (static.c) */
+int sp_web_dir_resolve(const char *opt, const char *exe_path, struct sp_buf *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "engine/api/api.h"
+#include "engine/api/session.h"
 #include "engine/base/sha256.h"
 #include "engine/server/server.h"
 #include "engine/store/store.h"
@@ -45,6 +46,8 @@ struct sp_api {
 	char token[SP_TOKEN_HEX_LEN + 1];
 	struct stat token_stat;
 	volatile int stopping;
+	char *web_dir;                 /* resolved console folder, or NULL (static.c) */
+	struct sp_sessions *sessions;  /* console sign-ins (session.c) */
 };
 
 #define MAX_ROUTE_PARAMS 3
@@ -135,5 +138,25 @@ enum MHD_Result api_object_get(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_delete(struct sp_api *api, struct request *rq);
 int api_event_filter_from_query(struct request *rq, struct sp_event_filter *f,
 				const char **bad_param);
+
+/* The admin token as of now (re-read when the file changed); server.c. */
+void api_token_current(struct sp_api *api, char out[SP_TOKEN_HEX_LEN + 1]);
+
+/* The console (session.c, static.c, version_taskdef.c; docs/console.md). A request
+ * without an Authorization header may authenticate with the session cookie; one that
+ * changes anything (not GET/HEAD/OPTIONS) must then also carry the session's CSRF token
+ * in X-CSRF-Token. */
+enum api_session_auth {
+	API_SESSION_NONE,          /* no live session cookie (or a token was sent): 401 */
+	API_SESSION_OK,
+	API_SESSION_CSRF_REFUSED,  /* a change without the right X-CSRF-Token: 403 */
+};
+enum api_session_auth api_session_authorize(struct sp_api *api, struct request *rq);
+enum MHD_Result api_session_sign_in(struct sp_api *api, struct request *rq);
+enum MHD_Result api_session_describe(struct sp_api *api, struct request *rq);
+enum MHD_Result api_session_sign_out(struct sp_api *api, struct request *rq);
+/* Any path outside /api/: a file of api->web_dir (GET and HEAD). */
+enum MHD_Result api_static_serve(struct sp_api *api, struct request *rq);
+enum MHD_Result api_version_taskdef(struct sp_api *api, struct request *rq);
 
 #endif

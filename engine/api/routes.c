@@ -795,6 +795,10 @@ static enum MHD_Result h_events_list(struct sp_api *api, struct request *rq)
 
 const struct route api_routes[] = {
 	{ "GET", "/api/v1/health", h_health, ROUTE_NO_AUTH },
+	/* the web console's sign-in (session.c); POST needs no token: it presents one */
+	{ "POST", "/api/v1/session", api_session_sign_in, ROUTE_NO_AUTH | ROUTE_JSON_BODY },
+	{ "GET", "/api/v1/session", api_session_describe, 0 },
+	{ "DELETE", "/api/v1/session", api_session_sign_out, 0 },
 	{ "GET", "/api/v1/applications", h_apps_list, 0 },
 	{ "POST", "/api/v1/applications", h_app_create, ROUTE_JSON_BODY },
 	{ "GET", "/api/v1/applications/{}", h_app_get, 0 },
@@ -805,6 +809,7 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/applications/{}/versions/{}", h_version_get, 0 },
 	{ "DELETE", "/api/v1/applications/{}/versions/{}", h_version_delete, 0 },
 	{ "GET", "/api/v1/applications/{}/versions/{}/bundle", h_version_bundle, 0 },
+	{ "GET", "/api/v1/applications/{}/versions/{}/taskdef", api_version_taskdef, 0 },
 	{ "GET", "/api/v1/buckets", api_buckets_list, 0 },
 	{ "GET", "/api/v1/buckets/{}", api_bucket_keys, 0 },
 	{ "PUT", "/api/v1/buckets/{}/{*}", api_object_put, ROUTE_RAW_BODY },

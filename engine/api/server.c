@@ -299,10 +299,9 @@ no:
 	return false;
 }
 
-static bool token_valid(struct sp_api *api, const char *presented, size_t n)
+void api_token_current(struct sp_api *api, char tok[SP_TOKEN_HEX_LEN + 1])
 {
 	struct stat sb;
-	char tok[SP_TOKEN_HEX_LEN + 1];
 	pthread_mutex_lock(&api->token_mu);
 	if (stat(api->token_path, &sb) == 0 &&
 	    (sb.st_ino != api->token_stat.st_ino || sb.st_size != api->token_stat.st_size ||
@@ -314,8 +313,14 @@ static bool token_valid(struct sp_api *api, const char *presented, size_t n)
 			api->token_stat = sb;
 		}
 	}
-	memcpy(tok, api->token, sizeof(tok));
+	memcpy(tok, api->token, SP_TOKEN_HEX_LEN + 1);
 	pthread_mutex_unlock(&api->token_mu);
+}
+
+static bool token_valid(struct sp_api *api, const char *presented, size_t n)
+{
+	char tok[SP_TOKEN_HEX_LEN + 1];
+	api_token_current(api, tok);
 	return sp_token_equal(presented, n, tok);
 }
 
@@ -338,6 +343,8 @@ static enum MHD_Result begin_request(struct sp_api *api, struct request *rq)
 {
 	const struct route *path_match = NULL;
 	char allow[128] = "";
+	if (strncmp(rq->url, "/api/", 5) != 0)
+		return api_static_serve(api, rq); /* the console's files (static.c) */
 	for (size_t i = 0; i < api_routes_count; i++) {
 		const struct route *r = &api_routes[i];
 		char *params[MAX_ROUTE_PARAMS] = { 0 };
@@ -355,11 +362,20 @@ static enum MHD_Result begin_request(struct sp_api *api, struct request *rq)
 		size_t used = strlen(allow);
 		snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", r->method);
 	}
-	bool open_route = path_match && (path_match->flags & ROUTE_NO_AUTH);
-	if (!open_route && !authorized(api, rq))
+	const struct route *judged = rq->route ? rq->route : path_match;
+	bool open_route = judged && (judged->flags & ROUTE_NO_AUTH);
+	/* The token, else the console's session cookie (+ CSRF token on changes). */
+	enum api_session_auth via_session = API_SESSION_NONE;
+	if (!open_route && !authorized(api, rq) &&
+	    (via_session = api_session_authorize(api, rq)) != API_SESSION_OK) {
+		if (via_session == API_SESSION_CSRF_REFUSED)
+			return api_error(rq, MHD_HTTP_FORBIDDEN, "API_CSRF_REFUSED", NULL,
+					 "a change made with the console's session needs its CSRF"
+					 " token in X-CSRF-Token");
 		return api_error(rq, MHD_HTTP_UNAUTHORIZED, "API_UNAUTHORIZED", NULL,
 				 "missing or wrong token: send \"Authorization: Bearer <token>\""
 				 " (sprout token prints it)");
+	}
 	if (!path_match)
 		return api_error(rq, MHD_HTTP_NOT_FOUND, "API_NOT_FOUND", NULL,
 				 "no endpoint at %s (see docs/api.md)", rq->url);
@@ -611,6 +627,8 @@ static void api_free(struct sp_api *api)
 	pthread_cond_destroy(&api->bus.cv);
 	pthread_mutex_destroy(&api->bundle_mu);
 	pthread_mutex_destroy(&api->token_mu);
+	sp_sessions_free(api->sessions);
+	free(api->web_dir);
 	free(api->pool.db_path);
 	free(api->data_dir);
 	free(api->db_path);
@@ -646,8 +664,10 @@ int sp_api_start(const struct sp_api_config *cfg, struct sp_api **out)
 	api->token_path = sp_aprintf("%s/admin.token", cfg->data_dir);
 	api->pool.db_path = sp_strdup(api->db_path ? api->db_path : "");
 	api->cfg.data_dir = api->data_dir;
+	api->web_dir = cfg->web_dir ? realpath(cfg->web_dir, NULL) : NULL;
+	api->cfg.web_dir = api->web_dir;
 	if (!api->data_dir || !api->db_path || !api->bundles_dir || !api->tmp_dir ||
-	    !api->token_path || !api->pool.db_path) {
+	    !api->token_path || !api->pool.db_path || sp_sessions_new(&api->sessions)) {
 		rc = SP_ENOMEM;
 		goto fail;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/api/api.h"
 #include "engine/cli/cli.h"
@@ -27,9 +28,10 @@ int cmd_serve(int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "no-access-log", no_argument, NULL, 'q' },
+		{ "web-dir", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN;
+	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN, *web_opt = NULL;
 	bool access_log = true;
 	int c;
 	while ((c = getopt_long(argc, argv, "d:l:q", opts, NULL)) != -1) {
@@ -37,6 +39,7 @@ int cmd_serve(int argc, char **argv)
 		case 'd': data_opt = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'q': access_log = false; break;
+		case 'w': web_opt = optarg; break;
 		default: return sp_cli_usage_error("serve", "unknown option");
 		}
 	}
@@ -54,6 +57,18 @@ int cmd_serve(int argc, char **argv)
 		return sp_cli_usage_error("serve", "cannot tell the data directory; use --data-dir");
 	}
 
+	/* The console's files: --web-dir, else beside the binary (docs/console.md). */
+	struct sp_buf web = SP_BUF_INIT(4096);
+	char exe[4096];
+	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[exe_len > 0 ? exe_len : 0] = '\0';
+	bool have_web = sp_web_dir_resolve(web_opt, exe_len > 0 ? exe : NULL, &web) == 0;
+	if (web_opt && !have_web) {
+		sp_buf_free(&web);
+		sp_buf_free(&dir);
+		return sp_cli_usage_error("serve", "--web-dir %s holds no index.html", web_opt);
+	}
+
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -64,18 +79,25 @@ int cmd_serve(int argc, char **argv)
 
 	struct sp_api_config cfg = {
 		.data_dir = sp_buf_cstr(&dir), .listen = listen, .access_log = access_log,
-		.log = log_stderr, .log_arg = NULL,
+		.log = log_stderr, .log_arg = NULL, .web_dir = have_web ? sp_buf_cstr(&web) : NULL,
 	};
 	struct sp_api *api = NULL;
 	int rc = sp_api_start(&cfg, &api);
 	if (rc) {
 		fprintf(stderr, "sprout serve: cannot start (%s)\n", sp_strerror(rc));
+		sp_buf_free(&web);
 		sp_buf_free(&dir);
 		return SP_EXIT_FAILED;
 	}
 	char line[512];
 	snprintf(line, sizeof(line), "sprout %s listening on %s (port %u), data in %s",
 		 SPROUT_VERSION, listen, (unsigned)sp_api_port(api), sp_buf_cstr(&dir));
+	log_stderr(NULL, line);
+	if (have_web)
+		snprintf(line, sizeof(line), "console served at / (files in %s)", sp_buf_cstr(&web));
+	else
+		snprintf(line, sizeof(line), "no console files found; serving the API only"
+			 " (--web-dir DIR names them)");
 	log_stderr(NULL, line);
 	int sig = 0;
 	for (;;) {
@@ -91,6 +113,7 @@ int cmd_serve(int argc, char **argv)
 	log_stderr(NULL, line);
 	sp_api_stop(api);
 	log_stderr(NULL, "stopped");
+	sp_buf_free(&web);
 	sp_buf_free(&dir);
 	return SP_EXIT_OK;
 }

@@ -130,7 +130,7 @@ const struct sp_command sp_commands[] = {
 	  "  --list-options      print every option namespace sprout knows (docs/options.md)\n"
 	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors. docs/plan.md.\n"
 	  "Example:\n  sprout plan . --env my-env --option aws:autoscaling:asg:MaxSize=2\n" },
-	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--no-access-log]",
+	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--no-access-log]",
 	  "Run the engine: the HTTP API, version processing and events, in the foreground",
 	  "Options:\n"
 	  "  --data-dir DIR       state folder (default $SPROUT_DATA_DIR, /var/lib/sprout as\n"
@@ -138,6 +138,8 @@ const struct sp_command sp_commands[] = {
 	  "                       admin.token\n"
 	  "  --listen ADDR:PORT   where the API listens (default 127.0.0.1:4780)\n"
 	  "  --no-access-log      no log line per request\n"
+	  "  --web-dir DIR        the web console's files, served at / (default: beside the\n"
+	  "                       binary, ../share/sprout/web, else the source tree's web/)\n"
 	  "Logs go to standard error; SIGTERM or SIGINT stops it cleanly. The API needs\n"
 	  "\"Authorization: Bearer <token>\" (see `sprout token`). docs/api.md, docs/engine.md.\n"
 	  "Example:\n  sprout serve --data-dir /tmp/sprout --listen 127.0.0.1:4780\n" },

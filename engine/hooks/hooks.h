@@ -36,7 +36,8 @@ struct sp_hooks_docker_options {
 
 /* Makes an executor (free with sp_hooks_docker_executor_free). Connects to nothing yet.
  * Containers are named "sprout-hook-<instance>-<8 hex>" and labelled sprout.hook=<stage>,
- * sprout.hook.step, sprout.instance (and sprout.owner). They run unprivileged, on the
+ * sprout.hook.step, sprout.hook.instance (and sprout.owner; never the task labels
+ * sprout.env/sprout.instance/sprout.task, so the driver never mistakes them for tasks). They run unprivileged, on the
  * default bridge network, with `init` (so a killed step leaves no orphans), with only the
  * runner's mounts (Mounts of type bind: a missing source is an error, never created). */
 int sp_hooks_docker_executor_new(const struct sp_hooks_docker_options *o,

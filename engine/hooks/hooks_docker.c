@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "engine/docker/docker.h"
 #include "engine/hooks/hooks.h"
@@ -34,7 +35,7 @@ static json_t *create_body(const struct docker_exec *x, const struct sp_hooks_ex
 {
 	json_t *mounts = json_array();
 	json_t *labels = json_pack("{s:s, s:s, s:s}", "sprout.hook", req->stage ? req->stage : "",
-				   "sprout.hook.step", req->step ? req->step : "", "sprout.instance",
+				   "sprout.hook.step", req->step ? req->step : "", "sprout.hook.instance",
 				   req->instance_id ? req->instance_id : "");
 	json_t *body = NULL;
 	if (!mounts || !labels)
@@ -155,8 +156,12 @@ static int docker_run(void *ctx, const struct sp_hooks_exec *req, struct sp_buf 
 	res->timed_out = timed_out;
 	res->truncated = truncated;
 out:
-	if (id)
+	/* Always removed; a daemon busy with the kill may refuse once ("removal in
+	 * progress"), so try again after a moment. */
+	if (id && sp_docker_container_remove(x->docker, id, true, true) != 0) {
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
 		(void)sp_docker_container_remove(x->docker, id, true, true);
+	}
 	json_decref(body);
 	sp_buf_free(&log);
 	free(id);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/store/store.h"
+#include "engine/store/store_internal.h"
 #include "engine/base/banned.h"
 
 struct sp_store {
@@ -78,6 +79,54 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_request ON events(request_id);"
 	"CREATE INDEX events_time ON events(time_ms);"
 	"CREATE INDEX versions_processing ON versions(id) WHERE status = 'PROCESSING';",
+
+	/* 3: environments in full (store_env.c): identity, CNAME, health, versions, option
+	 * settings, driver, task definition revision, the driver's inputs and last
+	 * observation; their instances; deployments (also the deployment worker's queue). */
+	"ALTER TABLE environments ADD COLUMN env_id TEXT;"
+	"ALTER TABLE environments ADD COLUMN cname_prefix TEXT;"
+	"ALTER TABLE environments ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE environments ADD COLUMN health TEXT NOT NULL DEFAULT 'Grey';"
+	"ALTER TABLE environments ADD COLUMN causes TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE environments ADD COLUMN last_good_version_id INTEGER"
+	"  REFERENCES versions(id) ON DELETE SET NULL;"
+	"ALTER TABLE environments ADD COLUMN options TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE environments ADD COLUMN driver TEXT NOT NULL DEFAULT 'local';"
+	"ALTER TABLE environments ADD COLUMN family TEXT;"
+	"ALTER TABLE environments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE environments ADD COLUMN instances INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE environments ADD COLUMN spec_taskdef TEXT;"
+	"ALTER TABLE environments ADD COLUMN spec_plan TEXT;"
+	"ALTER TABLE environments ADD COLUMN plan_summary TEXT;"
+	"ALTER TABLE environments ADD COLUMN observation TEXT;"
+	"ALTER TABLE environments ADD COLUMN abort_requested INTEGER NOT NULL DEFAULT 0;"
+	"CREATE UNIQUE INDEX environments_cname ON environments(cname_prefix)"
+	"  WHERE cname_prefix IS NOT NULL;"
+	"CREATE INDEX environments_last_good ON environments(last_good_version_id);"
+	"CREATE TABLE env_instances ("
+	"  env_row INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,"
+	"  instance_id TEXT NOT NULL,"
+	"  address TEXT,"
+	"  health TEXT NOT NULL DEFAULT 'Grey',"
+	"  task_state TEXT,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (env_row, instance_id));"
+	"CREATE TABLE deployments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_row INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  version TEXT,"
+	"  policy TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'Pending' CHECK (status IN"
+	"    ('Pending','InProgress','Succeeded','Failed','Aborted')),"
+	"  cause TEXT,"
+	"  request_id TEXT,"
+	"  created_ms INTEGER NOT NULL,"
+	"  start_ms INTEGER NOT NULL DEFAULT 0,"
+	"  end_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX deployments_env ON deployments(env_row, id);"
+	"CREATE INDEX deployments_queue ON deployments(id)"
+	"  WHERE status IN ('Pending','InProgress');",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SP_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -91,6 +140,23 @@ static int db_fail(struct sp_store *s)
 const char *sp_store_errmsg(const struct sp_store *s)
 {
 	return s ? s->errmsg : "no store";
+}
+
+/* store_internal.h: lent to store_env.c. */
+sqlite3 *sp_store_sqlite(struct sp_store *s)
+{
+	return s->db;
+}
+
+int sp_store_fail(struct sp_store *s)
+{
+	return db_fail(s);
+}
+
+int sp_store_fail_msg(struct sp_store *s, int rc, const char *msg)
+{
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s", msg);
+	return rc;
 }
 
 static int exec_sql(struct sp_store *s, const char *sql)

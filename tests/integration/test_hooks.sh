@@ -66,6 +66,15 @@ if ! svc_image_busybox "$IMAGE"; then nok "the offline busybox test image builds
 
 DR='{"AWSEBDockerrunVersion": 2, "containerDefinitions": [{"name": "web", "image": "'$IMAGE'", "memory": 64, "essential": true, "portMappings": [{"hostPort": 80, "containerPort": 80}]}]}'
 
+leftovers() { # wait up to 5 s for the daemon to finish removals, print what is left
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_n=$(docker ps -aq --filter label=sprout.owner=sprout-hooks-test | wc -l)
+		[ "$_n" = 0 ] && break
+		sleep 0.1; _i=$((_i + 1))
+	done
+	echo "$_n"
+}
 # hook BUNDLE STAGE NAME BODY: an executable #!/bin/sh hook
 hook() {
 	mkdir -p "$1/.platform/hooks/$2"
@@ -204,14 +213,14 @@ if grep -q 'succeeded' "$R1/var/log/eb-hooks.log" 2>/dev/null &&
 else
 	nok "every step's output goes to var/log/eb-hooks.log in the instance root"
 fi
-left=$(docker ps -aq --filter label=sprout.owner=sprout-hooks-test | wc -l)
+left=$(leftovers)
 check "no hook container is left behind ($left)" [ "$left" = 0 ]
 
 # ---- 2. a failing hook fails with its output ----
 F=$WORK/fail
 mkdir -p "$F"
 echo "$DR" > "$F/Dockerrun.aws.json"
-hook "$F" prebuild 01_ok.sh "echo prebuild ok >> $L"
+hook "$F" prebuild 01_ok.sh "seq 1 30000; echo prebuild ok >> $L"
 hook "$F" prebuild 02_fail.sh 'echo "migrations: 3 pending"; echo "ERROR: database unreachable" >&2; exit 7'
 hook "$F" predeploy 01_never.sh "echo predeploy >> $L"
 RF=$(root f "$F")
@@ -231,6 +240,15 @@ else
 	nok "nothing runs after the failing hook" "$(cat "$RF/var/app/staging/order.log")"
 fi
 
+# 170 KB of output: the last MAX_HOOK_OUTPUT (64 KiB) are kept, the drop is marked
+if grep -q '^\[... earlier output dropped ...\]$' "$RF/var/log/eb-hooks.log" &&
+	grep -q '^30000$' "$RF/var/log/eb-hooks.log" && ! grep -q '^100$' "$RF/var/log/eb-hooks.log" &&
+	[ "$(stat -c %s "$RF/var/log/eb-hooks.log")" -lt 80000 ]; then
+	ok "a step's output is bounded: its last 64 KiB are kept"
+else
+	nok "a step's output is bounded: its last 64 KiB are kept" "$(head -n 5 "$RF/var/log/eb-hooks.log")"
+fi
+
 # ---- 3. a hanging hook is stopped by its timeout ----
 H=$WORK/hang
 mkdir -p "$H"
@@ -248,7 +266,7 @@ if [ $rc = 1 ] && [ $dt -lt 30 ] &&
 else
 	nok "a hanging hook is killed at its timeout" "rc=$rc dt=$dt" "$(cat "$WORK/hang.out")"
 fi
-left=$(docker ps -aq --filter label=sprout.owner=sprout-hooks-test | wc -l)
+left=$(leftovers)
 check "the killed container is removed ($left left)" [ "$left" = 0 ]
 
 # ---- 4. no hook can touch the host outside the instance root ----

@@ -782,3 +782,79 @@ Test(hooks_runner, files_failure_stops_the_run)
 	free(root);
 	free(outside);
 }
+
+/* ---- limits and codes ---- */
+
+Test(hooks_check, too_many_arguments)
+{
+	struct sp_buf y = SP_BUF_INIT(0);
+	sp_buf_puts(&y, "container_commands:\n  x:\n    command:\n");
+	for (int i = 0; i <= MAX_HOOK_ARGV; i++)
+		sp_buf_printf(&y, "      - a%d\n", i);
+	struct sp_diags d;
+	struct sp_hook_plan *p;
+	sp_diags_init(&d);
+	check_yaml(sp_buf_cstr(&y), &d, &p);
+	cr_assert(has_code(&d, "COMMAND_LIMIT", SP_SEV_ERROR));
+	cr_assert_eq(sp_hook_plan_count(p), 1);
+	sp_hook_plan_free(p);
+	sp_diags_free(&d);
+	sp_buf_free(&y);
+}
+
+Test(hooks_check, content_too_large)
+{
+	/* two scalars under the document's scalar limit whose JSON is over the content limit */
+	size_t half = MAX_HOOK_FILE_CONTENT / 2 + 16;
+	struct sp_buf y = SP_BUF_INIT(0);
+	sp_buf_puts(&y, "files:\n  /big.json:\n    content:\n      - ");
+	for (size_t i = 0; i < half; i++)
+		sp_buf_putc(&y, 'a');
+	sp_buf_puts(&y, "\n      - ");
+	for (size_t i = 0; i < half; i++)
+		sp_buf_putc(&y, 'b');
+	sp_buf_puts(&y, "\n");
+	struct sp_diags d;
+	struct sp_hook_plan *p;
+	sp_diags_init(&d);
+	check_yaml(sp_buf_cstr(&y), &d, &p);
+	cr_assert(has_code(&d, "FILES_CONTENT_TOO_LARGE", SP_SEV_ERROR));
+	cr_assert_eq(sp_hook_plan_count(p), 1);
+	sp_hook_plan_free(p);
+	sp_diags_free(&d);
+	sp_buf_free(&y);
+}
+
+/* Every code platform-hooks/ reports is in its header and in docs/diagnostics.md. */
+Test(hooks_check, every_code_documented)
+{
+	struct sp_buf docs = SP_BUF_INIT(0), hdr = SP_BUF_INIT(0), src = SP_BUF_INIT(0);
+	cr_assert_eq(sp_read_file("docs/diagnostics.md", (size_t)4 << 20, &docs), 0, "run from the top");
+	cr_assert_eq(sp_read_file("platform-hooks/hooks.h", (size_t)1 << 20, &hdr), 0);
+	cr_assert_eq(sp_read_file("platform-hooks/plan.c", (size_t)1 << 20, &src), 0);
+	static const char *const prefixes[] = { "\"HOOK_", "\"COMMAND_", "\"FILES_" };
+	size_t found = 0;
+	for (size_t k = 0; k < 3; k++) {
+		const char *p = sp_buf_cstr(&src);
+		while ((p = strstr(p, prefixes[k])) != NULL) {
+			p++;
+			size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			char code[128];
+			snprintf(code, sizeof(code), "%.*s", (int)n, p);
+			if (p[n] == '"') {
+				char quoted[140];
+				snprintf(quoted, sizeof(quoted), "`%s`", code);
+				cr_assert_not_null(strstr(sp_buf_cstr(&docs), quoted),
+						   "docs/diagnostics.md does not document %s", code);
+				cr_assert_not_null(strstr(sp_buf_cstr(&hdr), code),
+						   "platform-hooks/hooks.h does not list %s", code);
+				found++;
+			}
+			p += n;
+		}
+	}
+	cr_assert_gt(found, 20);
+	sp_buf_free(&docs);
+	sp_buf_free(&hdr);
+	sp_buf_free(&src);
+}

@@ -572,9 +572,18 @@ static bool task_current(const json_t *inst, const char *hash)
 	return state && strcmp(state, "STOPPED") && h && !strcmp(h, hash);
 }
 
-static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diags *d)
+static bool batch_lists(const char *const *v, size_t n, const char *id)
 {
-	struct local *l = ctx;
+	for (size_t k = 0; id && k < n; k++)
+		if (v[k] && !strcmp(v[k], id))
+			return true;
+	return false;
+}
+
+/* apply(), optionally limited to a batch (sp_driver_local_apply_batch, local.h). */
+static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
+		       const struct sp_driver_batch *batch, struct sp_diags *d)
+{
 	struct sp_driver_plan plan;
 	bool have_plan = false;
 	json_t *taskdef = NULL, *st = NULL, *taken = json_object(), *fresh = json_object();
@@ -665,7 +674,12 @@ static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diag
 		local_emit(l, SP_DRIVER_INFO, env, sget(ni, "id"), NULL, NULL, NULL,
 			   "Added instance '%s' (%s) to the environment.", sget(ni, "id"), sget(ni, "address"));
 	}
-	/* Scale in: the newest instances beyond the count leave. */
+	/* Scale in: the instances the batch names leave first, then the newest beyond the
+	 * count. */
+	json_array_foreach(instances, i, inst)
+		if (batch && batch_lists(batch->remove_instances, batch->n_remove_instances,
+					 sget(inst, "id")))
+			json_object_set_new(inst, "leaving", json_true());
 	size_t seen = 0;
 	json_array_foreach(instances, i, inst) {
 		if (json_is_true(json_object_get(inst, "leaving")))
@@ -681,6 +695,15 @@ static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diag
 	json_array_foreach(instances, i, inst) {
 		if (json_is_true(json_object_get(inst, "leaving")) || task_current(inst, hash))
 			continue;
+		if (batch && batch->restrict_tasks && json_object_get(inst, "task") &&
+		    !batch_lists(batch->only_instances, batch->n_only_instances, sget(inst, "id")))
+			continue;
+		if (batch && plan.load_balanced && json_object_get(inst, "task") &&
+		    !strcmp(sget(json_object_get(inst, "task"), "state"), "RUNNING")) {
+			/* A batch deployment takes the instance out of rotation first. */
+			(void)local_lb_set_instance(l, st, sget(inst, "id"), "drain");
+			local_lb_wait_drained(l, st, sget(inst, "id"), plan.draining_timeout_s);
+		}
 		if (json_object_get(inst, "task")) {
 			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
 				   "[Instance: %s] Replacing task %s.", sget(inst, "id"),
@@ -761,6 +784,19 @@ out:
 	json_decref(fresh);
 	sp_buf_free(&err);
 	return rc;
+}
+
+static int op_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_diags *d)
+{
+	return apply_batch(ctx, spec, NULL, d);
+}
+
+int sp_driver_local_apply_batch(struct sp_driver *drv, const struct sp_driver_spec *spec,
+				const struct sp_driver_batch *batch, struct sp_diags *d)
+{
+	if (!drv || drv->ops != &local_ops)
+		return drv ? sp_driver_apply(drv, spec, d) : SP_EINVAL;
+	return apply_batch(drv->ctx, spec, batch, d);
 }
 
 /* ---- observe ---- */

@@ -36,4 +36,23 @@ struct sp_driver_local_options {
  * data_dir or a bad pool. */
 int sp_driver_local_new(const struct sp_driver_local_options *o, struct sp_driver **out);
 
+/* Deployment policies (engine/deploy, docs/deployments.md) drive apply() one batch at a
+ * time. With restrict_tasks, only the instances named in only_instances get a new task
+ * when theirs is out of date or stopped; the others keep theirs (instances that apply()
+ * adds always get the spec's task). A running task being replaced in a batch is first
+ * taken out of the load balancer and drained (drainingTimeout). remove_instances are the
+ * first to leave when the count shrinks, instead of the newest. */
+struct sp_driver_batch {
+	bool restrict_tasks;
+	const char *const *only_instances;
+	size_t n_only_instances;
+	const char *const *remove_instances;
+	size_t n_remove_instances;
+};
+
+/* apply() limited by batch (NULL: the same as sp_driver_apply). A driver that is not the
+ * local one gets a plain apply (all at once). */
+int sp_driver_local_apply_batch(struct sp_driver *drv, const struct sp_driver_spec *spec,
+				const struct sp_driver_batch *batch, struct sp_diags *d);
+
 #endif
