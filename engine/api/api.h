@@ -68,6 +68,14 @@ int sp_admin_token_rotate(const char *data_dir, char out[SP_TOKEN_HEX_LEN + 1]);
 /* Constant-time comparison of a presented token with the expected one (length too). */
 bool sp_token_equal(const char *presented, size_t presented_len, const char *expected);
 
+/* The deployment engine (engine/deploy) that environment requests queue work for; until
+ * it is set, environment changes answer 503 ENV_ENGINE_STARTING. `sprout serve` starts it
+ * after sp_api_start and stops it after sp_api_stop. */
+struct sp_deployer;
+void sp_api_set_deployer(struct sp_api *api, struct sp_deployer *d);
+/* Wakes event streams (events were added by another thread). Thread-safe. */
+void sp_api_events_changed(struct sp_api *api);
+
 /* Splits "ADDR:PORT" / "[ADDR]:PORT"; addr gets the address without brackets. */
 int sp_listen_parse(const char *s, struct sp_buf *addr, uint16_t *port);
 

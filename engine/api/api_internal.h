@@ -41,6 +41,7 @@ struct sp_api {
 	struct db_pool pool;
 	struct event_bus bus;
 	struct sp_worker *worker;
+	struct sp_deployer *deployer; /* set by sp_api_set_deployer (environments.c) */
 	pthread_mutex_t bundle_mu; /* bundle files appear and go under this lock */
 	pthread_mutex_t token_mu;
 	char token[SP_TOKEN_HEX_LEN + 1];
@@ -136,6 +137,15 @@ enum MHD_Result api_bucket_keys(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_put(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_get(struct sp_api *api, struct request *rq);
 enum MHD_Result api_object_delete(struct sp_api *api, struct request *rq);
+/* Environments (environments.c). */
+enum MHD_Result api_env_create(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_list(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_get(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_update(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_restart(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_abort(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_terminate(struct sp_api *api, struct request *rq);
+enum MHD_Result api_env_deployments(struct sp_api *api, struct request *rq);
 int api_event_filter_from_query(struct request *rq, struct sp_event_filter *f,
 				const char **bad_param);
 
@@ -158,5 +168,10 @@ enum MHD_Result api_session_sign_out(struct sp_api *api, struct request *rq);
 /* Any path outside /api/: a file of api->web_dir (GET and HEAD). */
 enum MHD_Result api_static_serve(struct sp_api *api, struct request *rq);
 enum MHD_Result api_version_taskdef(struct sp_api *api, struct request *rq);
+/* The hosted git repository of an application (git.c; docs/git.md). */
+enum MHD_Result api_git_get(struct sp_api *api, struct request *rq);
+enum MHD_Result api_git_enable(struct sp_api *api, struct request *rq);
+enum MHD_Result api_git_branch_put(struct sp_api *api, struct request *rq);
+enum MHD_Result api_git_branch_delete(struct sp_api *api, struct request *rq);
 
 #endif

@@ -66,6 +66,22 @@ int cmd_events(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_use(int argc, char **argv);
 
+/* Environment commands (issue 9, the environment half): cmd_<name>.c each. */
+int cmd_abort(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_open(int argc, char **argv);
+int cmd_printenv(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_scale(int argc, char **argv);
+int cmd_setenv(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_terminate(int argc, char **argv);
+
 struct sp_project;
 struct sp_client;
 struct sp_client_error;
@@ -106,5 +122,73 @@ int sp_cli_parse_timeout(const char *s, long *seconds);
 /* (cmd_events.c) Prints one event (a JSON object from the API) to f: a text line
  * (severity coloured when f is a TTY) or, with json, one compact JSON line. */
 void sp_cli_print_event(const json_t *event, FILE *f, bool json);
+
+/* --- (cmd_status.c) what the environment commands share -------------------------------- */
+
+/* Where the engine is and which application (each NULL: the usual lookup). */
+struct sp_cli_conn {
+	const char *endpoint, *token, *app;
+};
+/* An environment command's context; every string owned. */
+struct sp_cli_env_ctx {
+	const char *cmd;
+	struct sp_project *project;
+	struct sp_client *client;
+	char *app;          /* the application (--app, else config.yml) */
+	char *env;          /* the environment (the argument, else the branch's); may be NULL */
+	char *default_env;  /* the branch's default environment, or NULL */
+	char *branch;       /* the current git branch ("default" outside git) */
+};
+/* Opens the project, picks the environment (env_arg, else the branch's default; with
+ * need_env a missing one is an error with a hint) and the API client. An exit code. */
+int sp_cli_env_open(const char *cmd, const struct sp_cli_conn *conn, const char *env_arg,
+		    bool need_env, struct sp_cli_env_ctx *out);
+void sp_cli_env_close(struct sp_cli_env_ctx *x);
+/* "/environments[/<env>][suffix]" (env percent-encoded; suffix as is). */
+int sp_cli_env_path(const char *env, const char *suffix, struct sp_buf *out);
+/* One request on x->env (suffix as above); API errors printed. An exit code. */
+int sp_cli_env_request(struct sp_cli_env_ctx *x, const char *method, const char *suffix,
+		       const json_t *body, const char *request_id, json_t **out);
+/* GET the environment. An exit code. */
+int sp_cli_env_describe(struct sp_cli_env_ctx *x, json_t **out);
+
+/* An operation that changes the environment, then its events followed to the end. */
+struct sp_cli_env_op {
+	const char *method;   /* "POST", "PATCH", "DELETE" */
+	const char *suffix;   /* after /environments/<env>, or NULL */
+	const json_t *body;   /* may be NULL */
+	const char *what;     /* "deployment", "launch", ... for messages */
+	const char *started;  /* printed once the engine took the request, or NULL */
+	bool create;          /* POST /environments (no name in the path) */
+	bool terminate;       /* done when the environment is gone or Terminated */
+	bool abort;           /* an Aborted deployment is the expected end */
+	bool nohang;          /* do not follow */
+	bool json;            /* events to stderr, the environment as JSON on stdout */
+	long timeout_s;
+};
+/* Sends the request (with a fresh X-Request-Id), follows the environment's events until
+ * it is Ready (Terminated or gone with terminate), and judges the deployment the request
+ * queued: SP_EXIT_OK, SP_EXIT_DEPLOY_FAILED (Failed or Aborted), SP_EXIT_TIMEOUT,
+ * SP_EXIT_FAILED (API error, Ctrl-C). *final (may be NULL) gets the environment. */
+int sp_cli_env_operate(struct sp_cli_env_ctx *x, const struct sp_cli_env_op *op, json_t **final);
+#define SP_CLI_ENV_DEFAULT_TIMEOUT_S (10 * 60) /* the EB CLI waits 10 minutes */
+
+/* Small output helpers: a member's string or "", pretty JSON on stdout, a health colour
+ * (coloured on a terminal). */
+const char *sp_cli_json_str(const json_t *obj, const char *key);
+void sp_cli_print_json(const json_t *j);
+void sp_cli_put_health(FILE *f, const char *health);
+/* (cmd_setenv.c) true when the environment property NAME holds a secret (its value is
+ * never printed). */
+bool sp_cli_property_is_secret(const json_t *setting);
+/* (cmd_config.c) "NS:OPT=VALUE" (or "NS:OPT" when want_value is false) into
+ * {namespace, option_name[, value]}. 0, SP_EINVAL, SP_ETOOBIG (value), SP_ENOMEM. */
+int sp_cli_parse_option(const char *arg, bool want_value, json_t **out);
+/* (cmd_config.c) An update with option settings to set and/or remove (JSON arrays, may
+ * be NULL), followed to the end; an exit code as sp_cli_env_operate. */
+int sp_cli_env_update_options(struct sp_cli_env_ctx *x, json_t *settings, json_t *remove,
+			      const char *started, long timeout_s, bool nohang, bool json);
+/* (cmd_deploy.c) The environment half of deploy, for create and rollback too. */
+int sp_cli_deploy_version(struct sp_cli_env_ctx *x, const char *label, long timeout_s, bool json);
 
 #endif

@@ -2,9 +2,9 @@
  * opening the project and the API client, printing API errors, and the upload half of
  * a deploy (bundle, validate offline, upload with progress, wait for PROCESSED).
  *
- * The environment half (UpdateEnvironment and following its events until the
- * deployment ends, exit 3 when it fails) belongs to the environments step: the engine
- * has no environment endpoint yet, so deploy_to_environment() says so and fails. */
+ * The environment half (sp_cli_deploy_version): UpdateEnvironment with the label, then
+ * the environment's events followed until the deployment ends (exit 3 when it failed);
+ * `--version LABEL` skips the upload and deploys an existing version. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -544,16 +544,20 @@ out:
 
 /* --- the environment half ------------------------------------------------------------- */
 
-/* Deploys label to env and follows the deployment's events until it ends (exit 0, or 3
- * when it fails, 4 on --timeout). The engine has no environment endpoints yet (they
- * come with the environments step), so this refuses instead of pretending. */
-static int deploy_to_environment(const char *cmd, const char *app, const char *env,
-				 const char *label)
+/* Deploys label to the environment (UpdateEnvironment with a version label) and follows
+ * its events until the deployment ends: exit 0, 3 when it failed, 4 on the timeout. */
+int sp_cli_deploy_version(struct sp_cli_env_ctx *x, const char *label, long timeout_s, bool json)
 {
-	fprintf(stderr, "sprout %s: version \"%s\" of \"%s\" is ready, but this engine cannot"
-			" deploy to environment \"%s\" yet: environments are not implemented\n",
-		cmd, label, app, env);
-	return SP_EXIT_FAILED;
+	json_t *body = json_pack("{s:s}", "version", label);
+	char *started = sp_aprintf("Deploying version \"%s\" to \"%s\".", label, x->env);
+	struct sp_cli_env_op op = {
+		.method = "PATCH", .body = body, .what = "deployment", .started = started,
+		.json = json, .timeout_s = timeout_s > 0 ? timeout_s : SP_CLI_ENV_DEFAULT_TIMEOUT_S,
+	};
+	int ret = body && started ? sp_cli_env_operate(x, &op, NULL) : SP_EXIT_FAILED;
+	json_decref(body);
+	free(started);
+	return ret;
 }
 
 /* --timeout: minutes as in the EB CLI ("10"), or with a unit ("90s", "2m"). */
@@ -589,16 +593,16 @@ int cmd_deploy(int argc, char **argv)
 		{ "staged", no_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "version", required_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_cli_upload u = { .reuse_existing = true };
-	const char *endpoint = NULL, *token = NULL;
-	struct sp_project *p = NULL;
-	struct sp_client *c = NULL;
-	struct sp_git_info g = { 0 };
+	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_ctx x;
+	const char *version = NULL;
 	char *label = NULL;
 	int ch, ret;
 	opterr = 0;
@@ -609,8 +613,9 @@ int cmd_deploy(int argc, char **argv)
 		case 's': u.staged = true; break;
 		case 'S': u.strict = true; break;
 		case 'j': u.json = true; break;
-		case 'E': endpoint = optarg; break;
-		case 'T': token = optarg; break;
+		case 'V': version = optarg; break;
+		case 'E': conn.endpoint = optarg; break;
+		case 'T': conn.token = optarg; break;
 		case 't':
 			if (parse_timeout(optarg, &u.timeout_s))
 				return sp_cli_usage_error("deploy", "--timeout takes minutes (10) or"
@@ -623,29 +628,19 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return sp_cli_usage_error("deploy", "takes at most one ENV");
-	if ((ret = sp_cli_project_open("deploy", true, &p)))
-		goto out;
-	ret = SP_EXIT_FAILED;
-	if (sp_project_git(".", &g)) {
-		fprintf(stderr, "sprout deploy: out of memory\n");
-		goto out;
+	if (version && (u.label || u.message || u.staged || u.strict))
+		return sp_cli_usage_error("deploy", "--version deploys an existing version; it does"
+					  " not go with --label, --message, --staged or --strict");
+	if ((ret = sp_cli_env_open("deploy", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+		return ret;
+	if (!version) {
+		if ((ret = sp_cli_upload_version("deploy", x.client, x.project, &u, &label)))
+			goto out;
+		version = label;
 	}
-	const char *env = optind < argc ? argv[optind] : sp_project_branch_get(p, g.branch, "environment");
-	if (!env) {
-		fprintf(stderr, "sprout deploy: no environment for branch \"%s\"\n"
-				"  hint: name one (`sprout deploy ENV`) or make it the branch's default"
-				" with `sprout use ENV`\n", g.branch);
-		goto out;
-	}
-	if ((ret = sp_cli_client_open("deploy", endpoint, token, p, &c)))
-		goto out;
-	if ((ret = sp_cli_upload_version("deploy", c, p, &u, &label)))
-		goto out;
-	ret = deploy_to_environment("deploy", sp_project_application(p), env, label);
+	ret = sp_cli_deploy_version(&x, version, u.timeout_s, u.json);
 out:
 	free(label);
-	sp_git_info_free(&g);
-	sp_client_free(c);
-	sp_project_free(p);
+	sp_cli_env_close(&x);
 	return ret;
 }

@@ -3,14 +3,17 @@
  * Signals are blocked before any thread starts (every thread inherits the mask) and
  * taken here with sigwait, so no handler runs inside library code. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/api/api.h"
 #include "engine/cli/cli.h"
+#include "engine/deploy/deploy.h"
 #include "engine/store/store.h"
 #include "engine/base/banned.h"
 
@@ -22,6 +25,21 @@ static void log_stderr(void *arg, const char *line)
 	fprintf(stderr, "%s %s\n", ts, line);
 }
 
+/* The deployer reports new events through this, which forgets the API before it stops. */
+struct notify {
+	pthread_mutex_t mu;
+	struct sp_api *api;
+};
+
+static void deploy_changed(void *arg)
+{
+	struct notify *n = arg;
+	pthread_mutex_lock(&n->mu);
+	if (n->api)
+		sp_api_events_changed(n->api);
+	pthread_mutex_unlock(&n->mu);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -29,9 +47,10 @@ int cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "no-access-log", no_argument, NULL, 'q' },
 		{ "web-dir", required_argument, NULL, 'w' },
+		{ "address-pool", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN, *web_opt = NULL;
+	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN, *web_opt = NULL, *pool = NULL;
 	bool access_log = true;
 	int c;
 	while ((c = getopt_long(argc, argv, "d:l:q", opts, NULL)) != -1) {
@@ -40,6 +59,7 @@ int cmd_serve(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'q': access_log = false; break;
 		case 'w': web_opt = optarg; break;
+		case 'p': pool = optarg; break;
 		default: return sp_cli_usage_error("serve", "unknown option");
 		}
 	}
@@ -99,6 +119,24 @@ int cmd_serve(int argc, char **argv)
 		snprintf(line, sizeof(line), "no console files found; serving the API only"
 			 " (--web-dir DIR names them)");
 	log_stderr(NULL, line);
+	/* Environments: the deployment worker, the reconciler and the drivers. A machine
+	 * without Docker or HAProxy still serves the API; the log says what is missing. */
+	struct sp_deployer *deployer = NULL;
+	struct notify nt = { PTHREAD_MUTEX_INITIALIZER, api };
+	char *abs_dir = realpath(sp_buf_cstr(&dir), NULL);
+	struct sp_deployer_config dc = {
+		.data_dir = abs_dir, .address_pool = pool, .log = log_stderr,
+		.on_change = deploy_changed, .arg = &nt,
+	};
+	int drc = abs_dir ? sp_deployer_start(&dc, &deployer) : SP_EIO;
+	if (drc) {
+		snprintf(line, sizeof(line), "environments are unavailable: the deployment engine"
+			 " did not start (%s)", sp_strerror(drc));
+		log_stderr(NULL, line);
+	} else {
+		sp_api_set_deployer(api, deployer);
+	}
+	free(abs_dir);
 	int sig = 0;
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -111,7 +149,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	snprintf(line, sizeof(line), "%s received; stopping", strsignal(sig));
 	log_stderr(NULL, line);
+	pthread_mutex_lock(&nt.mu);
+	nt.api = NULL;
+	pthread_mutex_unlock(&nt.mu);
 	sp_api_stop(api);
+	sp_deployer_stop(deployer);
 	log_stderr(NULL, "stopped");
 	sp_buf_free(&web);
 	sp_buf_free(&dir);

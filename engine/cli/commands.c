@@ -130,7 +130,7 @@ const struct sp_command sp_commands[] = {
 	  "  --list-options      print every option namespace sprout knows (docs/options.md)\n"
 	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors. docs/plan.md.\n"
 	  "Example:\n  sprout plan . --env my-env --option aws:autoscaling:asg:MaxSize=2\n" },
-	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--no-access-log]",
+	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--address-pool FIRST-LAST] [--no-access-log]",
 	  "Run the engine: the HTTP API, version processing and events, in the foreground",
 	  "Options:\n"
 	  "  --data-dir DIR       state folder (default $SPROUT_DATA_DIR, /var/lib/sprout as\n"

@@ -135,7 +135,7 @@ static int check_ebextensions(const struct input *in, const struct sp_validate_o
 }
 
 /* Step 5 (issue 12): platform hooks, files, commands and container_commands
- * (engine/hooks: a hook without the exec bit becomes an error; shebang, CRLF, command keys). */
+ * (engine/hooks: shebang, CRLF, command and files keys; a non-executable .config among hooks). */
 static int check_hooks(const struct input *in, struct sp_diags *d)
 {
 	if (!in->bundle)

@@ -1,0 +1,193 @@
+/* cmd_create.c — `sprout create ENV`: make an environment of the project's application
+ * (`eb create`): the project is bundled, validated and uploaded as a new version (or
+ * --version names an existing one), the environment is created with its CNAME prefix,
+ * instance count and option settings, and its events are followed until it is Ready
+ * (exit 0) or the launch failed (exit 3). The new environment becomes the branch's
+ * default, as `eb create` makes it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cli/cli.h"
+#include "engine/client/client.h"
+#include "engine/deploy/deploy.h"
+#include "engine/project/project.h"
+#include "engine/store/store_env.h"
+#include "engine/base/banned.h"
+
+static int add_setting(json_t *opts, const char *ns, const char *name, const char *value)
+{
+	return json_array_append_new(opts, json_pack("{s:s,s:s,s:s}", "namespace", ns,
+						     "option_name", name, "value", value));
+}
+
+/* After a launch the engine accepted: make ENV the branch's default (eb create does). */
+static void make_default(struct sp_cli_env_ctx *x)
+{
+	struct sp_diags d;
+	sp_diags_init(&d);
+	const char *path[] = { "branch-defaults", x->branch, "environment" };
+	if (!x->default_env || strcmp(x->default_env, x->env) != 0) {
+		if (sp_project_set(x->project, path, 3, x->env, &d) != 0 ||
+		    sp_project_save(x->project) != 0)
+			fprintf(stderr, "sprout create: warning: cannot make \"%s\" the default of"
+					" branch \"%s\" in " SP_PROJECT_CONFIG "\n", x->env, x->branch);
+	}
+	sp_diags_free(&d);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "version", required_argument, NULL, 'V' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "staged", no_argument, NULL, 's' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "cname", required_argument, NULL, 'c' },
+		{ "instances", required_argument, NULL, 'i' },
+		{ "single", no_argument, NULL, '1' },
+		{ "option", required_argument, NULL, 'o' },
+		{ "description", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "nohang", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "token", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sp_cli_upload u = { .reuse_existing = true };
+	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_ctx x;
+	const char *version = NULL, *cname = NULL, *description = NULL, *why;
+	bool single = false, nohang = false;
+	uint64_t instances = 0;
+	json_t *opts = json_array(), *body = NULL;
+	char *label = NULL, *started = NULL;
+	int ch, ret = SP_EXIT_USAGE, rc;
+	if (!opts)
+		return SP_EXIT_FAILED;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:l:m:d:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'V': version = optarg; break;
+		case 'l': u.label = optarg; break;
+		case 'm': u.message = optarg; break;
+		case 's': u.staged = true; break;
+		case 'S': u.strict = true; break;
+		case 'c': cname = optarg; break;
+		case '1': single = true; break;
+		case 'd': description = optarg; break;
+		case 'n': nohang = true; break;
+		case 'j': u.json = true; break;
+		case 'E': conn.endpoint = optarg; break;
+		case 'T': conn.token = optarg; break;
+		case 'i':
+			if (sp_parse_u64(optarg, &instances) || instances < 1 ||
+			    instances > SP_DEPLOY_MAX_INSTANCES) {
+				ret = sp_cli_usage_error("create", "--instances takes 1 to %d",
+							 SP_DEPLOY_MAX_INSTANCES);
+				goto out_early;
+			}
+			break;
+		case 'o': {
+			json_t *s = NULL;
+			if (json_array_size(opts) >= SP_MAX_ENV_OPTIONS) {
+				ret = sp_cli_usage_error("create", "at most %d --option settings",
+							 SP_MAX_ENV_OPTIONS);
+				goto out_early;
+			}
+			if ((rc = sp_cli_parse_option(optarg, true, &s))) {
+				ret = sp_cli_usage_error("create", "--option '%s' is not"
+							 " NAMESPACE:OPTION=VALUE (e.g."
+							 " aws:autoscaling:asg:MaxSize=4)", optarg);
+				goto out_early;
+			}
+			json_array_append_new(opts, s);
+			break;
+		}
+		case 't':
+			if (sp_cli_parse_timeout(optarg, &u.timeout_s)) {
+				ret = sp_cli_usage_error("create", "--timeout takes minutes (10) or a"
+							 " duration (90s, 2m) up to 24 h");
+				goto out_early;
+			}
+			break;
+		default:
+			ret = sp_cli_usage_error("create", "unknown option or missing value: '%s'",
+						 argv[optind - 1]);
+			goto out_early;
+		}
+	}
+	if (argc - optind != 1) {
+		ret = sp_cli_usage_error("create", "takes one ENV (the new environment's name)");
+		goto out_early;
+	}
+	const char *env = argv[optind];
+	if ((why = sp_env_name_problem(env))) {
+		ret = sp_cli_usage_error("create", "the environment name \"%s\" %s", env, why);
+		goto out_early;
+	}
+	if (cname && (why = sp_cname_prefix_problem(cname))) {
+		ret = sp_cli_usage_error("create", "the CNAME prefix \"%s\" %s", cname, why);
+		goto out_early;
+	}
+	if (single && instances) {
+		ret = sp_cli_usage_error("create", "--single and --instances do not go together");
+		goto out_early;
+	}
+	if (version && (u.label || u.message || u.staged || u.strict)) {
+		ret = sp_cli_usage_error("create", "--version uses an existing version; it does not"
+					 " go with --label, --message, --staged or --strict");
+		goto out_early;
+	}
+	if (single)
+		add_setting(opts, "aws:elasticbeanstalk:environment", "EnvironmentType",
+			    "SingleInstance");
+	if (instances) {
+		char n[24];
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)instances);
+		add_setting(opts, "aws:autoscaling:asg", "MinSize", n);
+		add_setting(opts, "aws:autoscaling:asg", "MaxSize", n);
+	}
+
+	if ((ret = sp_cli_env_open("create", &conn, env, true, &x)))
+		goto out_early;
+	if (!version) {
+		if ((ret = sp_cli_upload_version("create", x.client, x.project, &u, &label)))
+			goto out;
+		version = label;
+	}
+	body = json_pack("{s:s,s:s,s:s,s:O}", "application", x.app, "name", x.env,
+			 "version_label", version, "option_settings", opts);
+	if (body && cname)
+		json_object_set_new(body, "cname_prefix", json_string(cname));
+	if (body && description)
+		json_object_set_new(body, "description", json_string(description));
+	started = sp_aprintf("Creating environment \"%s\" of \"%s\" with version \"%s\".", x.env,
+			     x.app, version);
+	if (!body || !started) {
+		fprintf(stderr, "sprout create: out of memory\n");
+		ret = SP_EXIT_FAILED;
+		goto out;
+	}
+	struct sp_cli_env_op op = {
+		.method = "POST", .create = true, .body = body, .what = "launch",
+		.started = started, .nohang = nohang, .json = u.json,
+		.timeout_s = u.timeout_s > 0 ? u.timeout_s : SP_CLI_ENV_DEFAULT_TIMEOUT_S,
+	};
+	ret = sp_cli_env_operate(&x, &op, NULL);
+	/* Anything but a refused request means the environment exists now. */
+	if (ret != SP_EXIT_FAILED && ret != SP_EXIT_USAGE)
+		make_default(&x);
+out:
+	sp_cli_env_close(&x);
+out_early:
+	free(started);
+	free(label);
+	json_decref(body);
+	json_decref(opts);
+	return ret;
+}

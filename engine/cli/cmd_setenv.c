@@ -1,0 +1,190 @@
+/* cmd_setenv.c — `sprout setenv K=V ...` and `sprout printenv`: the environment's
+ * properties, option settings of aws:elasticbeanstalk:application:environment, as the
+ * EB CLI's setenv/printenv handle them (`K=` removes K; all of them together at most
+ * 4096 bytes). A property the engine marks secret, or whose name says it is one
+ * (PASSWORD, SECRET, TOKEN, PRIVATE_KEY ...), is never printed: printenv masks it. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cli/cli.h"
+#include "engine/client/client.h"
+#include "engine/base/banned.h"
+
+#define PROPERTIES_NS "aws:elasticbeanstalk:application:environment"
+#define MAX_PROPERTIES_BYTES 4096   /* EB: all key=value pairs together */
+#define MAX_PROPERTY_NAME 128
+#define SECRET_MASK "********"
+
+static const char *const secret_words[] = {
+	"PASSWORD", "PASSWD", "SECRET", "TOKEN", "PRIVATE_KEY", "ACCESS_KEY", "API_KEY",
+	"CREDENTIAL",
+};
+
+bool sp_cli_property_is_secret(const json_t *s)
+{
+	if (json_is_true(json_object_get(s, "secret")) || json_is_true(json_object_get(s, "masked")))
+		return true;
+	const char *name = sp_cli_json_str(s, "option_name");
+	char up[MAX_PROPERTY_NAME + 1];
+	size_t n = strlen(name);
+	if (n > MAX_PROPERTY_NAME)
+		n = MAX_PROPERTY_NAME;
+	for (size_t i = 0; i < n; i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	up[n] = '\0';
+	for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
+		if (strstr(up, secret_words[i]))
+			return true;
+	return false;
+}
+
+/* EB's property names: letters, digits and _ . : / + \ - @, at most 128. */
+static const char *name_problem(const char *s, size_t n)
+{
+	if (n == 0)
+		return "is empty";
+	if (n > MAX_PROPERTY_NAME)
+		return "is longer than 128 characters";
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.:/+\\-@", s[i]))
+			return "may hold only letters, digits and _ . : / + \\ - @";
+	return NULL;
+}
+
+int cmd_setenv(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "env", required_argument, NULL, 'e' },
+		{ "environment", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "nohang", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "token", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_ctx x;
+	const char *env = NULL;
+	bool nohang = false, json = false;
+	long timeout_s = 0;
+	size_t total = 0;
+	int ch, ret;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "e:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e': env = optarg; break;
+		case 'n': nohang = true; break;
+		case 'j': json = true; break;
+		case 'E': conn.endpoint = optarg; break;
+		case 'T': conn.token = optarg; break;
+		case 't':
+			if (sp_cli_parse_timeout(optarg, &timeout_s))
+				return sp_cli_usage_error("setenv", "--timeout takes minutes (10) or"
+							  " a duration (90s, 2m) up to 24 h");
+			break;
+		default:
+			return sp_cli_usage_error("setenv", "unknown option or missing value: '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return sp_cli_usage_error("setenv", "needs at least one KEY=VALUE (KEY= removes KEY)");
+	json_t *set = json_array(), *rm = json_array();
+	for (int i = optind; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '='), *why;
+		if (!eq) {
+			json_decref(set);
+			json_decref(rm);
+			return sp_cli_usage_error("setenv", "'%s' is not KEY=VALUE (KEY= removes KEY)", a);
+		}
+		if ((why = name_problem(a, (size_t)(eq - a)))) {
+			json_decref(set);
+			json_decref(rm);
+			return sp_cli_usage_error("setenv", "the property name \"%.*s\" %s",
+						  (int)(eq - a), a, why);
+		}
+		total += strlen(a);
+		char *name = sp_strndup(a, (size_t)(eq - a));
+		if (eq[1])
+			json_array_append_new(set, json_pack("{s:s,s:s,s:s}", "namespace", PROPERTIES_NS,
+							     "option_name", name, "value", eq + 1));
+		else
+			json_array_append_new(rm, json_pack("{s:s,s:s}", "namespace", PROPERTIES_NS,
+							    "option_name", name));
+		free(name);
+	}
+	if (total > MAX_PROPERTIES_BYTES) {
+		json_decref(set);
+		json_decref(rm);
+		return sp_cli_usage_error("setenv", "the properties together are %zu bytes; at most"
+					  " %d", total, MAX_PROPERTIES_BYTES);
+	}
+	if ((ret = sp_cli_env_open("setenv", &conn, env, true, &x)) == SP_EXIT_OK) {
+		char *started = sp_aprintf("Updating the environment properties of \"%s\".", x.env);
+		ret = sp_cli_env_update_options(&x, set, rm, started, timeout_s, nohang, json);
+		free(started);
+		sp_cli_env_close(&x);
+	}
+	json_decref(set);
+	json_decref(rm);
+	return ret;
+}
+
+int cmd_printenv(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "token", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_ctx x;
+	bool json = false;
+	json_t *e = NULL, *out = NULL, *s;
+	size_t i;
+	int ch, ret;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'E': conn.endpoint = optarg; break;
+		case 'T': conn.token = optarg; break;
+		default:
+			return sp_cli_usage_error("printenv", "unknown option or missing value: '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return sp_cli_usage_error("printenv", "takes at most one ENV");
+	if ((ret = sp_cli_env_open("printenv", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+		return ret;
+	if ((ret = sp_cli_env_describe(&x, &e)))
+		goto out;
+	json_t *opts = json_object_get(e, "option_settings");
+	out = json_object();
+	json_array_foreach(opts, i, s) {
+		if (strcmp(sp_cli_json_str(s, "namespace"), PROPERTIES_NS) != 0)
+			continue;
+		const char *v = sp_cli_property_is_secret(s) ? SECRET_MASK : sp_cli_json_str(s, "value");
+		json_object_set_new(out, sp_cli_json_str(s, "option_name"), json_string(v));
+	}
+	if (json) {
+		sp_cli_print_json(out);
+	} else {
+		const char *k;
+		json_t *v;
+		printf(" Environment Variables:\n");
+		json_object_foreach(out, k, v)
+			printf("     %s = %s\n", k, json_string_value(v));
+	}
+out:
+	json_decref(out);
+	json_decref(e);
+	sp_cli_env_close(&x);
+	return ret;
+}
