@@ -107,6 +107,14 @@ test-only:
 bench: all
 	sh bench/run.sh
 
+# A sample environment on this machine (tools/demo.sh): Docker, a local registry,
+# `sprout serve`, three instances behind HAProxy. demo-stop stops what demo started.
+demo:
+	sh tools/demo.sh start
+
+demo-stop:
+	sh tools/demo.sh stop
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sprout
 	install -m 0755 $(BUILD)/sprout $(DESTDIR)$(PREFIX)/bin/sprout

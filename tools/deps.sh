@@ -11,7 +11,7 @@ BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libarchive-dev l
 # run and test
 RUN_PKGS="git curl ca-certificates openssl zip unzip libarchive-tools docker.io haproxy
  docker-registry busybox-static sqlite3 procps psmisc iproute2 python3 python3-pip wrk
- hyperfine nginx-light apache2-utils bc time jq bsdutils"
+ hyperfine nginx-light apache2-utils bc time jq bsdutils chromium"
 
 PKGS="$BUILD_PKGS $RUN_PKGS"
 
@@ -22,6 +22,15 @@ for p in $PKGS; do
 	fi
 done
 
+# Node.js drives the console tests (tests/e2e: npm's playwright-core). A machine's own
+# node/npm (newer than Debian's npm) is used when present; Debian's otherwise.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
+top=$(cd "$(dirname "$0")/.." && pwd)
+e2e_missing=""
+[ -f "$top/tests/e2e/node_modules/playwright-core/package.json" ] || e2e_missing=" tests/e2e/node_modules"
+
 # Python tools used as independent checkers (moto's server, cfn-lint, the aws CLI).
 pymissing=""
 python3 -c 'import moto.server' 2>/dev/null || pymissing="$pymissing moto[server]"
@@ -29,8 +38,8 @@ command -v cfn-lint >/dev/null 2>&1 || pymissing="$pymissing cfn-lint"
 command -v aws >/dev/null 2>&1 || pymissing="$pymissing awscli"
 
 if [ "${1:-}" = "--check" ]; then
-	[ -z "$missing$pymissing" ] && exit 0
-	echo "missing:$missing$pymissing"
+	[ -z "$missing$pymissing$e2e_missing" ] && exit 0
+	echo "missing:$missing$pymissing$e2e_missing"
 	exit 1
 fi
 
@@ -51,6 +60,14 @@ if [ -n "$pymissing" ]; then
 	# shellcheck disable=SC2086
 	python3 -m pip install -q $pymissing || {
 		echo "deps: could not install$pymissing with pip" >&2
+		exit 1
+	}
+fi
+if [ -n "$e2e_missing" ]; then
+	# playwright-core, exactly as tests/e2e/package-lock.json pins it (no browser download:
+	# the tests use Debian's chromium)
+	(cd "$top/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error) || {
+		echo "deps: npm ci in tests/e2e failed" >&2
 		exit 1
 	}
 fi

@@ -146,6 +146,8 @@ enum MHD_Result api_env_restart(struct sp_api *api, struct request *rq);
 enum MHD_Result api_env_abort(struct sp_api *api, struct request *rq);
 enum MHD_Result api_env_terminate(struct sp_api *api, struct request *rq);
 enum MHD_Result api_env_deployments(struct sp_api *api, struct request *rq);
+/* GET .../environments/{env}/logs (logs.c). */
+enum MHD_Result api_env_logs(struct sp_api *api, struct request *rq);
 int api_event_filter_from_query(struct request *rq, struct sp_event_filter *f,
 				const char **bad_param);
 

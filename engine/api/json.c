@@ -76,6 +76,7 @@ int api_put_version(struct sp_buf *b, const struct sp_version *v, const char *di
 	rc |= put_key_str(b, ",\"label\":", v->label);
 	rc |= put_key_str(b, ",\"description\":", v->description);
 	rc |= put_key_str(b, ",\"status\":", sp_version_status_name(v->status));
+	rc |= put_key_str(b, ",\"source\":", v->source ? v->source : SP_VERSION_SOURCE_UPLOAD);
 	rc |= put_key_str(b, ",\"bundle\":{\"sha256\":", v->bundle_sha256);
 	rc |= put_int(b, ",\"size\":", v->bundle_size);
 	rc |= put_int(b, "},\"errors\":", v->errors);

@@ -616,6 +616,10 @@ enum MHD_Result api_version_upload_begin(struct sp_api *api, struct request *rq,
 	if (desc && (why = sp_description_problem(desc)))
 		return api_error(rq, MHD_HTTP_BAD_REQUEST, "API_INVALID_PARAMETER", NULL,
 				 "the description %s", why);
+	const char *source = api_query(rq, "source"); /* "git" from the push hook (git.c) */
+	if (source && (why = sp_version_source_problem(source)))
+		return api_error(rq, MHD_HTTP_BAD_REQUEST, "API_INVALID_PARAMETER", NULL,
+				 "the source %s", why);
 	struct sp_store *st = api_db_acquire(api);
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
@@ -698,8 +702,11 @@ static enum MHD_Result h_version_upload(struct sp_api *api, struct request *rq)
 	if (!(st = api_db_acquire(api))) {
 		rc = SP_EIO;
 	} else {
-		rc = sp_store_version_create(st, rq->params[0], label, desc, sha,
-					     (int64_t)rq->received, rq->id, &v);
+		const char *source = api_query(rq, "source");
+		rc = sp_store_version_create_from(st, rq->params[0], label, desc, sha,
+						  (int64_t)rq->received,
+						  source ? source : SP_VERSION_SOURCE_UPLOAD, rq->id,
+						  &v);
 	}
 	if (rc && created_file)
 		unlink(final);
@@ -828,6 +835,7 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/environments/{}/restart", api_env_restart, 0 },
 	{ "POST", "/api/v1/environments/{}/abort", api_env_abort, 0 },
 	{ "GET", "/api/v1/environments/{}/deployments", api_env_deployments, 0 },
+	{ "GET", "/api/v1/environments/{}/logs", api_env_logs, 0 },
 	{ "GET", "/api/v1/events", h_events_list, 0 },
 	{ "GET", "/api/v1/events/stream", api_events_stream, 0 },
 };

@@ -1,12 +1,14 @@
 /* version_taskdef.c — GET /api/v1/applications/{app}/versions/{label}/taskdef: the ECS
  * task definition a PROCESSED version deploys, recomputed from its stored bundle with
  * the same validation the processing ran (so it is exactly what a deploy would
- * register). The console diffs two of them before a deploy. */
+ * register). ?environment=NAME names the family after that environment (and its id, when
+ * it exists). The console diffs two of them before a deploy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/api/api_internal.h"
+#include "engine/store/store_env.h"
 #include "engine/validate/validate.h"
 #include "engine/base/banned.h"
 
@@ -23,8 +25,16 @@ enum MHD_Result api_version_taskdef(struct sp_api *api, struct request *rq)
 	struct sp_store *st = api_db_acquire(api);
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
+	const char *env = api_query(rq, "environment");
+	char *env_id = NULL; /* the environment's id makes the family exact, as a deploy has it */
+	struct sp_env e;
+	if (env && sp_store_env_get(st, env, &e) == 0) {
+		env_id = sp_strdup(e.env_id);
+		sp_env_free(&e);
+	}
 	int rc = sp_store_version_get(st, rq->params[0], rq->params[1], false, &v);
 	if (rc) {
+		free(env_id);
 		if (rc == SP_ENOTFOUND)
 			ret = api_error(rq, MHD_HTTP_NOT_FOUND, "VERSION_NOT_FOUND", NULL,
 					"application \"%s\" has no version \"%s\"", rq->params[0],
@@ -36,19 +46,19 @@ enum MHD_Result api_version_taskdef(struct sp_api *api, struct request *rq)
 	}
 	api_db_release(api, st);
 	sp_diags_init(&d);
-	const char *env = api_query(rq, "environment");
 	if (v.status != SP_VERSION_PROCESSED) {
 		ret = api_error(rq, MHD_HTTP_CONFLICT, "VERSION_NOT_PROCESSED", NULL,
 				"version \"%s\" is %s; only a PROCESSED version has a task definition",
 				v.label, sp_version_status_name(v.status));
 		goto out;
 	}
-	if (sp_taskdef_family(env, NULL, &family)) {
+	if (sp_taskdef_family(env, env_id, &family)) {
 		ret = api_error(rq, MHD_HTTP_BAD_REQUEST, "API_INVALID_PARAMETER", NULL,
 				"environment may hold letters, digits, '-' and '_'");
 		goto out;
 	}
 	opts.env_name = env;
+	opts.env_id = env_id;
 	if (!(path = sp_aprintf("%s/%s.zip", api->bundles_dir, v.bundle_sha256))) {
 		ret = MHD_NO;
 		goto out;
@@ -73,6 +83,7 @@ out:
 	sp_diags_free(&d);
 	sp_buf_free(&family);
 	free(path);
+	free(env_id);
 	sp_version_free(&v);
 	return ret;
 }

@@ -56,6 +56,7 @@ int cmd_token(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_git(int argc, char **argv); /* cmd_git.c: git push deployments (docs/git.md) */
 
 /* Engine client commands (issue 9): the project, the API client, the upload half of
  * deploy and event printing, shared by cmd_init/use/appversion/events/deploy.c.

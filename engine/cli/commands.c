@@ -6,6 +6,18 @@
 #include "engine/base/banned.h"
 
 const struct sp_command sp_commands[] = {
+	{ "abort", cmd_abort, "abort [ENV] [--timeout T] [--nohang] [--json]",
+	  "Stop the environment's update in progress and wait until it is Ready again",
+	  "ENV defaults to the branch's environment (sprout use). The running deployment stops\n"
+	  "at its next step; the engine leaves the environment in a clear state.\n"
+	  "Options:\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 aborted (or nothing left to abort), 1 no update in progress or\n"
+	  "API error, 2 usage, 4 timed out.\n"
+	  "Example:\n  sprout abort my-env\n" },
 	{ "appversion", cmd_appversion,
 	  "appversion [list | delete LABEL | create [-l LABEL] [-m MSG] [--staged]] [--json]",
 	  "List the application's versions (newest first), delete one, or create one from the project",
@@ -58,6 +70,46 @@ const struct sp_command sp_commands[] = {
 	{ "completion", cmd_completion, "completion bash",
 	  "Print a bash completion script generated from the command table",
 	  "Example:\n  source <(sprout completion bash)\n" },
+	{ "config", cmd_config,
+	  "config [ENV] [--json] | config set NS:OPT=VALUE ... | config unset NS:OPT ... [-e ENV]",
+	  "Show the environment's option settings, or set and remove some",
+	  "Without a subcommand: the create/update-time option settings by namespace (the\n"
+	  "bundle's .ebextensions and the defaults apply below them; environment properties\n"
+	  "are printenv's). `set` and `unset` update the environment and follow the update\n"
+	  "to its end, like deploy.\n"
+	  "Options:\n"
+	  "  -e, --env ENV       the environment (default the branch's)\n"
+	  "  --json              the settings as JSON [{namespace, option_name, value}]\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 done, 1 failed (API error, Ctrl-C), 2 usage, 3 the deployment\n"
+	  "failed, 4 timed out.\n"
+	  "Example:\n  sprout config set aws:elasticbeanstalk:command:DeploymentPolicy=Rolling\n" },
+	{ "create", cmd_create,
+	  "create ENV [--version LABEL | -l LABEL -m MSG --staged] [--cname PREFIX] [--instances N | --single] [--option NS:OPT=VALUE ...]",
+	  "Create an environment running the project (or an existing version) and wait until it is Ready",
+	  "Without --version the project is bundled, validated offline and uploaded as a new\n"
+	  "version first, as deploy does. The environment is then launched and its events\n"
+	  "followed until it is Ready (or the launch failed). It becomes the branch's default\n"
+	  "environment, as `eb create` makes it.\n"
+	  "Options:\n"
+	  "  --version LABEL     launch an existing version (no upload)\n"
+	  "  -l, --label LABEL   the new version's label; -m, --message MSG its description\n"
+	  "  --staged, --strict  as for deploy\n"
+	  "  -c, --cname PREFIX  the CNAME prefix (default ENV plus a random suffix)\n"
+	  "  --instances N       run N instances (aws:autoscaling:asg MinSize = MaxSize = N)\n"
+	  "  --single            a single instance without a load balancer\n"
+	  "                      (aws:elasticbeanstalk:environment EnvironmentType=SingleInstance)\n"
+	  "  --option NS:OPT=VALUE  an option setting; repeatable, wins over .ebextensions\n"
+	  "  -d, --description TEXT  the environment's description\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 Ready, 1 invalid bundle or API error, 2 usage, 3 the launch failed,\n"
+	  "4 timed out.\n"
+	  "Example:\n  sprout create my-env --instances 2 --option aws:elasticbeanstalk:application:environment:MODE=prod\n" },
 	{ "deploy", cmd_deploy,
 	  "deploy [ENV] [-l LABEL] [-m MSG] [--staged] [--timeout T] [--strict] [--json]",
 	  "Bundle, validate and upload the project as a new version, then deploy it to ENV",
@@ -66,17 +118,20 @@ const struct sp_command sp_commands[] = {
 	  "index) into .elasticbeanstalk/app_versions/LABEL.zip and validated offline first:\n"
 	  "with errors they are printed like a compiler and nothing is uploaded. The upload\n"
 	  "shows a progress bar on a terminal; then the version's events are followed until\n"
-	  "the engine has PROCESSED (or FAILED) it.\n"
-	  "The environment half is not there yet: the engine has no environments, so after\n"
-	  "the upload deploy says it cannot deploy to ENV and exits 1.\n"
+	  "the engine has PROCESSED (or FAILED) it. Then ENV is updated to the version and its\n"
+	  "events followed until the deployment ends.\n"
 	  "Options:\n"
 	  "  -l, --label LABEL   the version label (default app-<git describe>-<time>); an\n"
 	  "                      existing label is deployed as it is\n"
 	  "  -m, --message MSG   the description (default the last commit subject)\n"
 	  "  --staged            bundle the git index instead of HEAD\n"
-	  "  --timeout T         wait at most T minutes (or 90s, 2m)\n"
+	  "  --version LABEL     deploy an existing version (no upload; not with -l, -m,\n"
+	  "                      --staged, --strict)\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m) for processing, and as\n"
+	  "                      long for the deployment (default 10)\n"
 	  "  --strict            warnings count as errors\n"
-	  "  --json              print the version as JSON instead of progress lines\n"
+	  "  --json              the version and the environment as JSON; events go to\n"
+	  "                      standard error\n"
 	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
 	  "Exit status: 0 deployed, 1 validation failed / operation failed, 2 usage,\n"
 	  "3 deployment failed, 4 timed out.\n"
@@ -98,6 +153,34 @@ const struct sp_command sp_commands[] = {
 	  "  --json              one JSON array (with -f: one JSON object per line)\n"
 	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
 	  "Example:\n  sprout events -f --version app-1a2b-260101_120000000000\n" },
+	{ "git", cmd_git, "git enable APP | status APP | map APP BRANCH ENV | unmap APP BRANCH [--json]",
+	  "Deploy with `git push`: host APP's repository, map branches to environments",
+	  "Subcommands:\n"
+	  "  enable APP              create <data-dir>/git/APP.git on the engine with sprout's\n"
+	  "                          hooks (again: reinstall them); prints the remote to add\n"
+	  "  status APP              the repository's path and branch mappings\n"
+	  "  map APP BRANCH ENV      pushes to BRANCH deploy to environment ENV\n"
+	  "  unmap APP BRANCH        pushes to BRANCH deploy nothing (unless config.yml says)\n"
+	  "A pushed branch deploys to its mapped environment, else to branch-defaults.BRANCH.\n"
+	  "environment of the pushed .elasticbeanstalk/config.yml, else nowhere (stored only).\n"
+	  "Before the push is accepted its bundle is validated as `sprout validate` does; an\n"
+	  "invalid one is refused with the diagnostics. After it, the version (label\n"
+	  "BRANCH-SHORTSHA) is created and deployed, and `git push` shows the progress.\n"
+	  "Options:\n"
+	  "  --json                  the engine's answer as JSON\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "See docs/git.md (pushing over SSH).\n"
+	  "Example:\n  sprout git enable shop && sprout git map shop main shop-prod\n"
+	  "  git remote add sprout /var/lib/sprout/git/shop.git && git push sprout main\n" },
+	{ "health", cmd_health, "health [ENV] [--json]",
+	  "Show the environment's health, its causes, and each instance and container",
+	  "The health colour (Green, Yellow, Red, Grey) with the causes the engine found, then\n"
+	  "one line per instance: id, address, health, task state, and its containers' states\n"
+	  "and exit codes. Colours only on a terminal.\n"
+	  "Options:\n"
+	  "  --json              {environment_name, status, health, causes, instances}\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout health my-env\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help",
 	  "Example:\n  sprout help validate\n" },
 	{ "init", cmd_init, "init [APP] [--endpoint URL] [--token TOKEN] [--description TEXT]",
@@ -114,6 +197,35 @@ const struct sp_command sp_commands[] = {
 	  "  --token TOKEN       the API token (never saved in the project)\n"
 	  "  --description TEXT  the application's description when it is created\n"
 	  "Example:\n  sprout init my-app --endpoint http://127.0.0.1:4780\n" },
+	{ "list", cmd_list, "list [--all] [-v] [--json]",
+	  "List the application's environments; * marks the branch's default",
+	  "Options:\n"
+	  "  -a, --all           every application's environments (APP/ENV)\n"
+	  "  -v, --verbose       status, health, version and URL too\n"
+	  "  --app APP           another application than the project's\n"
+	  "  --json              the environments as JSON\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout list -v\n" },
+	{ "logs", cmd_logs, "logs [ENV] [--all | --zip] [--container NAME] [--instance ID] [--lines N] [--json]",
+	  "Show the containers' logs of the environment's instances",
+	  "By default the last lines of every container's stdout/stderr log on every instance.\n"
+	  "Options:\n"
+	  "  -a, --all           whole log files, the containers' awseb-logs folders too\n"
+	  "  -z, --zip           save them all in .elasticbeanstalk/logs/<time>/ENV-logs.zip\n"
+	  "  --container NAME    only this container's logs\n"
+	  "  -i, --instance ID   only this instance's logs\n"
+	  "  -n, --lines N       lines of each log in the tail (default 100, at most 10000)\n"
+	  "  --json              the engine's answer as JSON\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout logs --container web -n 20\n" },
+	{ "open", cmd_open, "open [ENV] [--json]",
+	  "Print the environment's URL, and open it in a browser on a desktop",
+	  "The URL is printed; xdg-open runs only when standard output is a terminal and\n"
+	  "DISPLAY is set.\n"
+	  "Options:\n"
+	  "  --json              {environment_name, url, cname}\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  curl -s $(sprout open)\n" },
 	{ "plan", cmd_plan,
 	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
 	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances",
@@ -130,6 +242,48 @@ const struct sp_command sp_commands[] = {
 	  "  --list-options      print every option namespace sprout knows (docs/options.md)\n"
 	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors. docs/plan.md.\n"
 	  "Example:\n  sprout plan . --env my-env --option aws:autoscaling:asg:MaxSize=2\n" },
+	{ "printenv", cmd_printenv, "printenv [ENV] [--json]",
+	  "Print the environment's properties; secret values are masked",
+	  "The option settings of aws:elasticbeanstalk:application:environment, as\n"
+	  "`eb printenv` prints them. A property the engine marks secret, or whose name holds\n"
+	  "PASSWORD, PASSWD, SECRET, TOKEN, PRIVATE_KEY, ACCESS_KEY, API_KEY or CREDENTIAL, is\n"
+	  "shown as ******** and never printed.\n"
+	  "Options:\n"
+	  "  --json              {\"NAME\": \"value\", ...} (secrets masked too)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout printenv my-env\n" },
+	{ "restart", cmd_restart, "restart [ENV] [--timeout T] [--nohang] [--json]",
+	  "Replace every task of the environment and wait until it is Ready again",
+	  "Options:\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 done, 1 failed (API error, Ctrl-C), 2 usage, 3 the deployment\n"
+	  "failed, 4 timed out.\n"
+	  "Example:\n  sprout restart my-env\n" },
+	{ "rollback", cmd_rollback, "rollback [ENV] [--timeout T] [--json]",
+	  "Redeploy the environment's last version that deployed well",
+	  "The engine remembers, per environment, the last version whose deployment\n"
+	  "succeeded; rollback deploys it again and follows the deployment like deploy.\n"
+	  "Options:\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 deployed, 1 no good version or API error, 2 usage, 3 the\n"
+	  "deployment failed, 4 timed out.\n"
+	  "Example:\n  sprout rollback my-env\n" },
+	{ "scale", cmd_scale, "scale N [ENV] [--timeout T] [--nohang] [--json]",
+	  "Run N instances in the environment and wait until it is Ready again",
+	  "As `eb scale N`: the instance count becomes N (1 to 64).\n"
+	  "Options:\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 done, 1 failed (API error, Ctrl-C), 2 usage, 3 the deployment\n"
+	  "failed, 4 timed out.\n"
+	  "Example:\n  sprout scale 3 my-env\n" },
 	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--address-pool FIRST-LAST] [--no-access-log]",
 	  "Run the engine: the HTTP API, version processing and events, in the foreground",
 	  "Options:\n"
@@ -143,6 +297,26 @@ const struct sp_command sp_commands[] = {
 	  "Logs go to standard error; SIGTERM or SIGINT stops it cleanly. The API needs\n"
 	  "\"Authorization: Bearer <token>\" (see `sprout token`). docs/api.md, docs/engine.md.\n"
 	  "Example:\n  sprout serve --data-dir /tmp/sprout --listen 127.0.0.1:4780\n" },
+	{ "setenv", cmd_setenv, "setenv KEY=VALUE ... [-e ENV] [--timeout T] [--nohang]",
+	  "Set (or with KEY= remove) environment properties and wait until they are deployed",
+	  "Properties are option settings of aws:elasticbeanstalk:application:environment;\n"
+	  "the containers get them as environment variables. Names: letters, digits and\n"
+	  "_ . : / + \\ - @, at most 128; all KEY=VALUE pairs together at most 4096 bytes.\n"
+	  "Options:\n"
+	  "  -e, --env ENV       the environment (default the branch's)\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the environment as JSON (events go to standard error)\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 done, 1 failed (API error, Ctrl-C), 2 usage, 3 the deployment\n"
+	  "failed, 4 timed out.\n"
+	  "Example:\n  sprout setenv DB_HOST=db.internal LOG_LEVEL= -e my-env\n" },
+	{ "status", cmd_status, "status [ENV] [--json]",
+	  "Show the environment: version, status, health, CNAME, URL, instances",
+	  "Options:\n"
+	  "  --json              the engine's full description of the environment\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Example:\n  sprout status my-env\n" },
 	{ "taskdef", cmd_taskdef, "taskdef [BUNDLE|DIR|FILE] [--env NAME] [--env-id ID]",
 	  "Print the ECS task definition Elastic Beanstalk would register for a bundle",
 	  "Options:\n"
@@ -152,6 +326,18 @@ const struct sp_command sp_commands[] = {
 	  "The output is a RegisterTaskDefinition request (aws ecs register-task-definition\n"
 	  "--cli-input-json file://...). See docs/dockerrun.md.\n"
 	  "Example:\n  sprout taskdef . --env my-env\n" },
+	{ "terminate", cmd_terminate, "terminate [ENV] [--force] [--timeout T] [--nohang]",
+	  "Remove the environment (its tasks, instances and load balancer) and wait until it is gone",
+	  "On a terminal it asks you to type the environment's name first, unless --force.\n"
+	  "Its events stay; its name and CNAME are free again afterwards.\n"
+	  "Options:\n"
+	  "  --force             do not ask\n"
+	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
+	  "  --nohang            return once the engine took the request\n"
+	  "  --json              the engine's answer as JSON\n"
+	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
+	  "Exit status: 0 terminated, 1 refused or API error, 2 usage, 4 timed out.\n"
+	  "Example:\n  sprout terminate my-env --force\n" },
 	{ "token", cmd_token, "token [--rotate] [--data-dir DIR]",
 	  "Print the engine's admin token, or replace it with --rotate",
 	  "The token is DIR/admin.token (mode 0600), created at the engine's first start or\n"

@@ -38,7 +38,7 @@
 #include "engine/base/buf.h"
 
 #define SP_RECONCILE_INTERVAL_MS 2000     /* between reconciler rounds */
-#define SP_RECONCILE_SWEEP_EVERY 30       /* rounds between orphan sweeps */
+#define SP_RECONCILE_SWEEP_EVERY 5        /* rounds between orphan sweeps */
 #define SP_RECONCILE_BACKOFF_MIN_MS 5000  /* first retry of a failing environment */
 #define SP_RECONCILE_BACKOFF_MAX_MS 300000
 #define SP_DEPLOY_MAX_CAUSE 2048          /* MAX_DEPLOY_CAUSE bytes kept of a failure */

@@ -427,7 +427,8 @@ int sp_gitrepo_enable(const struct sp_gitrepo_setup *s, bool *created, struct sp
 			rc = SP_EIO;
 			goto out;
 		}
-		const char *init[] = { "init", "--bare", "--quiet", s->repo, NULL };
+		const char *init[] = { "init", "--bare", "--quiet", "--initial-branch=main", s->repo,
+				       NULL };
 		if ((rc = gitrepo_run(NULL, init, NULL, &err, -1))) {
 			sp_buf_printf(msg, "git init --bare %s failed: %s", s->repo,
 				      rc == SP_EIO ? "cannot run git (is git installed?)"

@@ -127,6 +127,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX deployments_env ON deployments(env_row, id);"
 	"CREATE INDEX deployments_queue ON deployments(id)"
 	"  WHERE status IN ('Pending','InProgress');",
+
+	/* 4: where a version came from: "upload" (the API, the CLI, the console) or "git"
+	 * (a push to the hosted repository, engine/gitrepo). */
+	"ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'upload';",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SP_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -1044,6 +1048,7 @@ void sp_version_free(struct sp_version *v)
 	free(v->bundle_sha256);
 	free(v->diagnostics);
 	free(v->request_id);
+	free(v->source);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -1060,7 +1065,7 @@ void sp_version_list_free(struct sp_version *v, size_t n)
 	"v.id, a.name, v.label, v.description, v.bundle_sha256, b.size, v.status,"         \
 	" v.errors, v.warnings, v.request_id, v.created_ms, v.updated_ms,"                 \
 	" EXISTS (SELECT 1 FROM environments e WHERE e.version_id = v.id"                  \
-	" AND e.status <> 'Terminated')"
+	" AND e.status <> 'Terminated'), v.source"
 #define VERSION_FROM                                                                       \
 	" FROM versions v JOIN applications a ON a.id = v.app_id"                          \
 	" JOIN bundles b ON b.sha256 = v.bundle_sha256"
@@ -1081,9 +1086,10 @@ static int version_from_row(sqlite3_stmt *st, bool with_diags, struct sp_version
 	v->created_ms = sqlite3_column_int64(st, 10);
 	v->updated_ms = sqlite3_column_int64(st, 11);
 	v->deployed = sqlite3_column_int(st, 12) != 0;
+	v->source = col_dup(st, 13);
 	if (with_diags)
-		v->diagnostics = col_dup(st, 13);
-	if (!v->application || !v->label || !v->description || !v->bundle_sha256 ||
+		v->diagnostics = col_dup(st, 14);
+	if (!v->application || !v->label || !v->description || !v->bundle_sha256 || !v->source ||
 	    (with_diags && !v->diagnostics)) {
 		sp_version_free(v);
 		return SP_ENOMEM;
@@ -1117,11 +1123,28 @@ int sp_store_version_create(struct sp_store *s, const char *app, const char *lab
 			    const char *description, const char *sha256, int64_t size,
 			    const char *request_id, struct sp_version *out)
 {
+	return sp_store_version_create_from(s, app, label, description, sha256, size,
+					    SP_VERSION_SOURCE_UPLOAD, request_id, out);
+}
+
+const char *sp_version_source_problem(const char *source)
+{
+	if (source && (strcmp(source, SP_VERSION_SOURCE_UPLOAD) == 0 ||
+		       strcmp(source, SP_VERSION_SOURCE_GIT) == 0))
+		return NULL;
+	return "must be \"upload\" or \"git\"";
+}
+
+int sp_store_version_create_from(struct sp_store *s, const char *app, const char *label,
+				 const char *description, const char *sha256, int64_t size,
+				 const char *source, const char *request_id,
+				 struct sp_version *out)
+{
 	sqlite3_stmt *st = NULL;
 	int rc, step;
 	char msg[512];
 	if (sp_name_problem(label, SP_MAX_LABEL) || sp_description_problem(description) ||
-	    !sha256 || strlen(sha256) != 64 || size < 0)
+	    !sha256 || strlen(sha256) != 64 || size < 0 || sp_version_source_problem(source))
 		return SP_EINVAL;
 	if ((rc = begin(s)))
 		return rc;
@@ -1139,8 +1162,8 @@ int sp_store_version_create(struct sp_store *s, const char *app, const char *lab
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((rc = prepare(s, "INSERT INTO versions (app_id, label, description, bundle_sha256,"
-			     " status, request_id, created_ms, updated_ms)"
-			     " SELECT id, ?2, ?3, ?4, 'PROCESSING', ?5, ?6, ?6"
+			     " status, request_id, created_ms, updated_ms, source)"
+			     " SELECT id, ?2, ?3, ?4, 'PROCESSING', ?5, ?6, ?6, ?7"
 			     " FROM applications WHERE name = ?1", &st)))
 		goto out;
 	bind_text(st, 1, app);
@@ -1149,6 +1172,7 @@ int sp_store_version_create(struct sp_store *s, const char *app, const char *lab
 	bind_text(st, 4, sha256);
 	bind_text(st, 5, request_id);
 	sqlite3_bind_int64(st, 6, now);
+	bind_text(st, 7, source);
 	step = sqlite3_step(st);
 	if (step == SQLITE_CONSTRAINT_UNIQUE) {
 		rc = SP_EEXISTS;
@@ -1192,6 +1216,7 @@ static void version_lend_row(sqlite3_stmt *st, struct sp_version *v)
 	v->created_ms = sqlite3_column_int64(st, 10);
 	v->updated_ms = sqlite3_column_int64(st, 11);
 	v->deployed = sqlite3_column_int(st, 12) != 0;
+	v->source = (char *)sqlite3_column_text(st, 13);
 }
 
 int sp_store_version_each(struct sp_store *s, const char *app, int64_t before_id,
@@ -1259,6 +1284,7 @@ static int version_copy_one(void *arg, const struct sp_version *v)
 	d->description = dup_or_null(v->description, &oom);
 	d->bundle_sha256 = dup_or_null(v->bundle_sha256, &oom);
 	d->request_id = dup_or_null(v->request_id, &oom);
+	d->source = dup_or_null(v->source, &oom);
 	d->diagnostics = NULL;
 	return oom ? SP_ENOMEM : 0;
 }

@@ -36,7 +36,7 @@
 /* Store-specific error code: the row is still referenced and the change is refused. */
 #define SP_EINUSE (-20)
 
-#define SP_STORE_SCHEMA_VERSION 3
+#define SP_STORE_SCHEMA_VERSION 4
 #define SP_STORE_BUSY_TIMEOUT_MS 10000
 #define SP_STORE_MAX_LIST 1000       /* MAX_LIST: rows one list call returns */
 #define SP_STORE_LIFECYCLE_MAX_DELETE 100 /* versions one lifecycle run deletes (as EB) */
@@ -156,6 +156,7 @@ struct sp_version {
 	char *request_id;        /* the request that created it; may be NULL */
 	int64_t created_ms, updated_ms;
 	bool deployed;           /* a live environment runs it */
+	char *source;            /* SP_VERSION_SOURCE_UPLOAD or SP_VERSION_SOURCE_GIT */
 };
 
 void sp_version_free(struct sp_version *v);
@@ -167,6 +168,17 @@ void sp_version_list_free(struct sp_version *v, size_t n);
 int sp_store_version_create(struct sp_store *s, const char *app, const char *label,
 			    const char *description, const char *sha256, int64_t size,
 			    const char *request_id, struct sp_version *out);
+/* Where a version came from (versions.source, migration 4): an upload through the API
+ * (CLI, console) or a push to the hosted git repository (docs/git.md). */
+#define SP_VERSION_SOURCE_UPLOAD "upload"
+#define SP_VERSION_SOURCE_GIT "git"
+/* NULL when source is one of the two, else what is wrong (static string). */
+const char *sp_version_source_problem(const char *source);
+/* sp_store_version_create with the source recorded (SP_EINVAL for another source). */
+int sp_store_version_create_from(struct sp_store *s, const char *app, const char *label,
+				 const char *description, const char *sha256, int64_t size,
+				 const char *source, const char *request_id,
+				 struct sp_version *out);
 int sp_store_version_get(struct sp_store *s, const char *app, const char *label,
 			 bool with_diagnostics, struct sp_version *out);
 /* Versions of app newest first with id < before_id (0: from the newest). */
