@@ -116,10 +116,11 @@ demo-stop:
 	sh tools/demo.sh stop
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sprout
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sprout/web \
+		$(DESTDIR)$(PREFIX)/share/sprout/platform-hooks
 	install -m 0755 $(BUILD)/sprout $(DESTDIR)$(PREFIX)/bin/sprout
-	cp -R web $(DESTDIR)$(PREFIX)/share/sprout/
-	cp -R platform-hooks $(DESTDIR)$(PREFIX)/share/sprout/
+	cp -R web/. $(DESTDIR)$(PREFIX)/share/sprout/web/
+	cp -R platform-hooks/. $(DESTDIR)$(PREFIX)/share/sprout/platform-hooks/
 	find $(DESTDIR)$(PREFIX)/share/sprout -name '*.[ch]' -delete
 
 clean:
