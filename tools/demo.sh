@@ -79,9 +79,9 @@ start() {
 	while [ $i -lt 900 ]; do
 		d=$(env_describe "$ENV")
 		# Show the environment's events as they come.
-		api GET "/events?environment=$ENV&limit=100" |
-			jq -r --argjson last "$last" '.events | reverse | .[] | select(.id > $last) | "  \(.time) \(.severity) \(.message | split("\n")[0])"'
-		last=$(api GET "/events?environment=$ENV&limit=1" | jq '.events[0].id // 0')
+		evs=$(api GET "/events?environment=$ENV&limit=100")
+		echo "$evs" | jq -r --argjson last "$last" '.events | reverse | .[] | select(.id > $last) | "  \(.time) \(.severity) \(.message | split("\n")[0])"'
+		last=$(echo "$evs" | jq --argjson last "$last" '[.events[0].id // 0, $last] | max')
 		[ "$(echo "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && break
 		if [ "$(echo "$d" | jq -r .status)" = Ready ] &&
 			[ "$(api GET "/environments/$ENV/deployments?limit=1" | jq -r '.deployments[0].status')" = Failed ]; then

@@ -10,7 +10,7 @@ BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libarchive-dev l
  libcriterion-dev"
 # run and test
 RUN_PKGS="git curl ca-certificates openssl zip unzip libarchive-tools docker.io haproxy
- docker-registry busybox-static sqlite3 procps psmisc iproute2 python3 python3-pip wrk
+ docker-registry docker-compose busybox-static sqlite3 procps psmisc iproute2 python3 python3-pip wrk
  hyperfine nginx-light apache2-utils bc time jq bsdutils chromium"
 
 PKGS="$BUILD_PKGS $RUN_PKGS"

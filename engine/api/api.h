@@ -41,6 +41,7 @@ struct sp_api_config {
 	const char *data_dir; /* must be set (see sp_data_dir_resolve in store.h) */
 	const char *listen;   /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: SP_API_DEFAULT_LISTEN */
 	bool access_log;      /* one log line per request */
+	bool image_checks;    /* version processing asks registries about each image */
 	void (*log)(void *arg, const char *line); /* may be NULL */
 	void *log_arg;
 	/* The web console's folder (index.html, js/, css/), served at / (static.c);

@@ -37,6 +37,7 @@ struct sp_api {
 	struct sp_api_config cfg;
 	char *data_dir, *db_path, *bundles_dir, *tmp_dir, *token_path;
 	struct MHD_Daemon *mhd;
+	int lock_fd;               /* <data>/engine.lock, flock'ed while running */
 	uint16_t port;
 	struct db_pool pool;
 	struct event_bus bus;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -589,6 +590,26 @@ static int sweep_data_dir(struct sp_api *api, struct sp_store *st)
 	return 0;
 }
 
+/* One engine per data dir: its sweep of tmp/ and bundles/ would pull files from under
+ * another engine's feet. The lock goes with the process (crash included). */
+static int lock_data_dir(struct sp_api *api)
+{
+	char *path = sp_aprintf("%s/engine.lock", api->data_dir);
+	if (!path)
+		return SP_ENOMEM;
+	api->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (api->lock_fd < 0) {
+		api_log(api, "cannot open %s/engine.lock: %s", api->data_dir, strerror(errno));
+		return SP_EIO;
+	}
+	if (flock(api->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		api_log(api, "another sprout serve is using %s", api->data_dir);
+		return SP_EEXISTS;
+	}
+	return 0;
+}
+
 static int prepare_data_dir(struct sp_api *api)
 {
 	char tok[SP_TOKEN_HEX_LEN + 1];
@@ -599,6 +620,8 @@ static int prepare_data_dir(struct sp_api *api)
 		api_log(api, "cannot create %s: %s", api->data_dir, strerror(errno));
 		return SP_EIO;
 	}
+	if ((rc = lock_data_dir(api)))
+		return rc;
 	if ((rc = sp_admin_token_ensure(api->data_dir, tok))) {
 		api_log(api, "cannot create or read %s: %s", api->token_path,
 			rc == SP_EINVAL ? "it does not hold a token" : strerror(errno));
@@ -621,6 +644,8 @@ static int prepare_data_dir(struct sp_api *api)
 static void api_free(struct sp_api *api)
 {
 	pool_close(&api->pool);
+	if (api->lock_fd >= 0)
+		close(api->lock_fd);
 	pthread_mutex_destroy(&api->pool.mu);
 	pthread_cond_destroy(&api->pool.cv);
 	pthread_mutex_destroy(&api->bus.mu);
@@ -648,6 +673,7 @@ int sp_api_start(const struct sp_api_config *cfg, struct sp_api **out)
 	if (!api)
 		return SP_ENOMEM;
 	api->cfg = *cfg;
+	api->lock_fd = -1;
 	pthread_mutex_init(&api->pool.mu, NULL);
 	pthread_cond_init(&api->pool.cv, NULL);
 	pthread_mutex_init(&api->bus.mu, NULL);
@@ -702,6 +728,7 @@ int sp_api_start(const struct sp_api_config *cfg, struct sp_api **out)
 	if ((rc = prepare_data_dir(api)))
 		goto fail;
 	struct sp_worker_config wc = {
+		.data_dir = api->data_dir, .image_checks = cfg->image_checks,
 		.db_path = api->db_path, .bundles_dir = api->bundles_dir,
 		.scratch_dir = api->tmp_dir, .log = worker_log, .on_change = worker_changed,
 		.arg = api,
@@ -715,8 +742,7 @@ int sp_api_start(const struct sp_api_config *cfg, struct sp_api **out)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_API_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
 	if (!api->mhd) {
 		api_log(api, "cannot listen on %s", cfg->listen ? cfg->listen : SP_API_DEFAULT_LISTEN);
 		sp_worker_stop(api->worker);

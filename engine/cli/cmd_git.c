@@ -196,23 +196,25 @@ static void say(const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* Reads the repository (GIT_DIR, else the current folder), its sprout.json and git's
+/* Reads the repository (the current folder, where git runs hooks), its sprout.json and git's
  * lines on stdin. 1 when the hook has nothing to do (not a sprout repository), 0, or -1
  * after saying why. */
 static int hook_open(struct hook *h)
 {
 	struct sp_buf in = SP_BUF_INIT(MAX_GIT_HOOK_INPUT + 1);
-	const char *gd = getenv("GIT_DIR");
 	char buf[8192];
 	size_t r;
 	int rc;
-	if (!(h->repo = realpath(gd && *gd ? gd : ".", NULL))) {
+	/* git runs the hooks of a bare repository in the repository itself (githooks(5)) */
+	if (!(h->repo = realpath(".", NULL))) {
 		say("cannot find the repository: %s", strerror(errno));
 		return -1;
 	}
-	/* Every git below runs with --git-dir; the bundle step must not see this one. */
-	unsetenv("GIT_DIR");
-	unsetenv("GIT_WORK_TREE");
+	/* Every git below runs with --git-dir=<repo>, which wins over git's own variables.
+	 * The bundle step asks git about a fresh folder under $TMPDIR: git's relative
+	 * variable "." then names that folder (no repository there), an absolute one names
+	 * this bare repository (core.bare: not a work tree), so it never mistakes the
+	 * extracted commit for a checkout. */
 	while ((r = fread(buf, 1, sizeof(buf), stdin)) > 0)
 		if (sp_buf_append(&in, buf, r) != 0) {
 			say("more than %zu bytes of ref updates; refusing", MAX_GIT_HOOK_INPUT);
@@ -259,7 +261,7 @@ static char *make_workdir(void)
  * would upload), printing every diagnostic. 0 valid, 1 invalid, -1 failed to check. When
  * zip_out is given, the workdir and zip are kept for the caller. */
 static int check_bundle(struct hook *h, const struct sp_ref_update *u, const char *display,
-			char **workdir_out, struct sp_buf *zip_out)
+			bool announce, char **workdir_out, struct sp_buf *zip_out)
 {
 	struct sp_diags d;
 	struct sp_buf zip = SP_BUF_INIT(SP_PATH_MAX);
@@ -290,7 +292,8 @@ static int check_bundle(struct hook *h, const struct sp_ref_update *u, const cha
 		    w == 1 ? "" : "s");
 		ret = 1;
 	} else {
-		say("%s is valid (%zu warning%s)", display, w, w == 1 ? "" : "s");
+		if (announce)
+			say("%s is valid (%zu warning%s)", display, w, w == 1 ? "" : "s");
 		ret = 0;
 	}
 	if (ret == 0 && zip_out && workdir_out) {
@@ -351,7 +354,7 @@ static int git_pre_receive(void)
 			 u->new_sha);
 		say("checking %s, which deploys to environment \"%s\" (%s)", display, env,
 		    env_source_name(src));
-		int c = check_bundle(&h, u, display, NULL, NULL);
+		int c = check_bundle(&h, u, display, true, NULL, NULL);
 		if (c > 0)
 			invalid++;
 		else if (c < 0)
@@ -671,6 +674,22 @@ out:
 	return ret;
 }
 
+/* The cause of a failure, one "  cause: " / "         " line per line of it. */
+static void print_cause(const char *cause)
+{
+	size_t n = strlen(cause);
+	while (n && (cause[n - 1] == '\n' || cause[n - 1] == ' ' || cause[n - 1] == '\r'))
+		n--;
+	for (size_t i = 0, first = 1; i < n; first = 0) {
+		const char *nl = memchr(cause + i, '\n', n - i);
+		size_t len = nl ? (size_t)(nl - cause - i) : n - i;
+		fprintf(stderr, "sprout:   %s%.*s\n", first ? "cause: " : "       ", (int)len,
+			cause + i);
+		i += len + (nl ? 1 : 0);
+	}
+	fflush(stderr);
+}
+
 /* Deploys label to env and follows the deployment until it ends. 0 succeeded, -1 not. */
 static int deploy_version(struct hook *h, struct sp_client *c, const char *env,
 			  const char *label)
@@ -691,7 +710,24 @@ static int deploy_version(struct hook *h, struct sp_client *c, const char *env,
 		goto out;
 	}
 	say("deploying \"%s\" to environment \"%s\"", label, env);
-	if (sp_client_request(c, "PATCH", sp_buf_cstr(&path), body, NULL, &resp, &err)) {
+	/* Another operation on the environment (a deploy from the CLI or the console) makes
+	 * the engine answer 409 ENV_NOT_READY: wait for it, as pushes wait for each other. */
+	int64_t give_up = sp_client_mono_ms() + GIT_DEPLOY_TIMEOUT_MS;
+	bool said = false;
+	int rc;
+	while ((rc = sp_client_request(c, "PATCH", sp_buf_cstr(&path), body, NULL, &resp,
+				       &err)) == SP_EEXISTS &&
+	       err.code && strcmp(err.code, "ENV_NOT_READY") == 0 &&
+	       sp_client_mono_ms() < give_up) {
+		if (!said)
+			say("environment \"%s\" is busy with another operation; waiting for it to"
+			    " end", env);
+		said = true;
+		sp_client_error_free(&err);
+		sp_client_error_init(&err);
+		sleep(2);
+	}
+	if (rc) {
 		api_failed(c, &err, "the engine refused the deployment");
 		if (err.status == 404 && err.code && strcmp(err.code, "VERSION_NOT_FOUND") != 0)
 			say("  hint: create the environment (sprout create %s), or map the branch"
@@ -716,8 +752,9 @@ static int deploy_version(struct hook *h, struct sp_client *c, const char *env,
 		ret = 0;
 	} else if (fr == 0) {
 		const char *cause = json_string_value(json_object_get(f.last, "cause"));
-		say("DEPLOYMENT FAILED: \"%s\" to environment \"%s\" ended %s: %s", label, env,
-		    f.final, cause ? cause : "see the events above");
+		say("DEPLOYMENT FAILED: \"%s\" to environment \"%s\" ended %s.", label, env,
+		    f.final);
+		print_cause(cause ? cause : "see the events above");
 		say("  roll back to the last good version with `sprout rollback %s` (or the"
 		    " console's Roll back button); the push itself is stored", env);
 	} else if (fr == 4) {
@@ -743,8 +780,8 @@ static int deploy_push(struct hook *h, struct sp_client *c, const struct sp_ref_
 	struct sp_buf zip = SP_BUF_INIT(SP_PATH_MAX), label = SP_BUF_INIT(1024);
 	char *wd = NULL;
 	int ret = -1, lock = lock_env(h, env);
-	say("building the bundle of %s", display);
-	if (check_bundle(h, u, display, &wd, &zip) != 0)
+	say("%s: building its bundle for environment \"%s\"", display, env);
+	if (check_bundle(h, u, display, false, &wd, &zip) != 0)
 		goto out;
 	if (free_label(c, h->conf.application, u, &label))
 		goto out;
@@ -812,7 +849,6 @@ static int git_post_receive(void)
 			    u->branch);
 			continue;
 		}
-		say("%s deploys to environment \"%s\" (%s)", display, env, env_source_name(src));
 		if (!c && hook_client(&h, &c) != 0) {
 			free(env);
 			failed++;

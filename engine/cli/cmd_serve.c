@@ -2,6 +2,7 @@
  *
  * Signals are blocked before any thread starts (every thread inherits the mask) and
  * taken here with sigwait, so no handler runs inside library code. */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -46,18 +47,20 @@ int cmd_serve(int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "no-access-log", no_argument, NULL, 'q' },
+		{ "no-image-checks", no_argument, NULL, 'n' },
 		{ "web-dir", required_argument, NULL, 'w' },
 		{ "address-pool", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN, *web_opt = NULL, *pool = NULL;
-	bool access_log = true;
+	bool access_log = true, image_checks = true;
 	int c;
-	while ((c = getopt_long(argc, argv, "d:l:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:qn", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': data_opt = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'q': access_log = false; break;
+		case 'n': image_checks = false; break;
 		case 'w': web_opt = optarg; break;
 		case 'p': pool = optarg; break;
 		default: return sp_cli_usage_error("serve", "unknown option");
@@ -96,15 +99,18 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: image checks use libcurl */
 
 	struct sp_api_config cfg = {
 		.data_dir = sp_buf_cstr(&dir), .listen = listen, .access_log = access_log,
+		.image_checks = image_checks,
 		.log = log_stderr, .log_arg = NULL, .web_dir = have_web ? sp_buf_cstr(&web) : NULL,
 	};
 	struct sp_api *api = NULL;
 	int rc = sp_api_start(&cfg, &api);
 	if (rc) {
-		fprintf(stderr, "sprout serve: cannot start (%s)\n", sp_strerror(rc));
+		fprintf(stderr, "sprout serve: cannot start (%s; the line above says why)\n",
+			sp_strerror(rc));
 		sp_buf_free(&web);
 		sp_buf_free(&dir);
 		return SP_EXIT_FAILED;

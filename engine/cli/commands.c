@@ -292,6 +292,7 @@ const struct sp_command sp_commands[] = {
 	  "                       admin.token\n"
 	  "  --listen ADDR:PORT   where the API listens (default 127.0.0.1:4780)\n"
 	  "  --no-access-log      no log line per request\n"
+	  "  --no-image-checks    do not ask registries about images while processing\n"
 	  "  --web-dir DIR        the web console's files, served at / (default: beside the\n"
 	  "                       binary, ../share/sprout/web, else the source tree's web/)\n"
 	  "Logs go to standard error; SIGTERM or SIGINT stops it cleanly. The API needs\n"

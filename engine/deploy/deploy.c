@@ -706,8 +706,8 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 			save_spec(&r);
 		u.version = r.label;
 		u.last_good_version = r.label;
-		sp_store_env_update(st, r.env.id, &u);
 		sp_store_deploy_end(st, dep->id, "Succeeded", NULL);
+		sp_store_env_update(st, r.env.id, &u);
 		switch (dep->kind) {
 		case SP_DEPLOY_LAUNCH:
 			ev(&r, SP_EVENT_INFO, "Successfully launched environment: %s", r.env.name);
@@ -735,8 +735,12 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 			(r.aborted || r.val->plan->deploy.rollback_on_failure);
 	if (rollback)
 		u.status = SP_ENV_UPDATING;
-	sp_store_env_update(st, r.env.id, &u);
+	/* The record ends first: whoever sees Ready finds the deployment's verdict. */
+	if (rollback)
+		(void)sp_store_deploy_queue(st, r.env.id, SP_DEPLOY_ROLLBACK, good, dep->request_id,
+					    NULL);
 	sp_store_deploy_end(st, dep->id, r.aborted ? "Aborted" : "Failed", sp_buf_cstr(&r.cause));
+	sp_store_env_update(st, r.env.id, &u);
 	if (r.aborted)
 		ev(&r, SP_EVENT_WARN, "The update was aborted: %s", sp_buf_cstr(&r.cause));
 	else
@@ -750,8 +754,6 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 	if (rollback) {
 		ev(&r, SP_EVENT_WARN, "%s: redeploying the last good version %s.",
 		   r.aborted ? "Aborted" : "RollbackOnFailure is set", good);
-		(void)sp_store_deploy_queue(st, r.env.id, SP_DEPLOY_ROLLBACK, good, dep->request_id,
-					    NULL);
 	}
 out_free:
 	free(health);

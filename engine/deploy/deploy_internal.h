@@ -46,6 +46,12 @@ struct sp_deployer {
 	bool worker_started, reconciler_started;
 	struct backoff backoff[MAX_BACKOFF_ENVS]; /* reconciler thread only */
 	size_t n_backoff;
+	pthread_mutex_t health_mu; /* the health last announced per environment */
+	struct announced {
+		char env[SP_MAX_ENV_NAME + 1];
+		char health[8];
+	} announced[MAX_BACKOFF_ENVS];
+	size_t n_announced;
 };
 
 void deploy_log(struct sp_deployer *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

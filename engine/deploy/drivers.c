@@ -204,6 +204,14 @@ int deploy_record(struct sp_deployer *d, struct sp_store *st, const struct sp_en
 		if (v[n].id)
 			n++;
 	}
+	/* The health before this observation: the store's (e may be a stale copy). */
+	char *before = NULL;
+	struct sp_env cur;
+	if (sp_store_env_get_by_row(st, e->id, &cur) == 0) {
+		before = cur.health;
+		cur.health = NULL;
+		sp_env_free(&cur);
+	}
 	causes_txt = json_dumps(causes, JSON_COMPACT);
 	obs_txt = json_dumps(obs, JSON_COMPACT);
 	struct sp_env_update u = SP_ENV_UPDATE_NONE;
@@ -214,16 +222,35 @@ int deploy_record(struct sp_deployer *d, struct sp_store *st, const struct sp_en
 		rc = SP_ENOMEM;
 	else if (!(rc = sp_store_env_update(st, e->id, &u)))
 		rc = sp_store_env_set_instances(st, e->id, v, n);
-	if (!rc && e->health && strcmp(e->health, health) &&
-	    (e->status == SP_ENV_READY || strcmp(health, "Grey"))) {
+	/* Announce each change once, whichever thread sees it first. */
+	bool announce = false;
+	pthread_mutex_lock(&d->health_mu);
+	struct announced *a = NULL;
+	for (size_t k = 0; k < d->n_announced && !a; k++)
+		if (!strcmp(d->announced[k].env, e->name))
+			a = &d->announced[k];
+	if (!a && d->n_announced < MAX_BACKOFF_ENVS) {
+		a = &d->announced[d->n_announced++];
+		snprintf(a->env, sizeof(a->env), "%s", e->name);
+		snprintf(a->health, sizeof(a->health), "%s", before ? before : "Grey");
+	}
+	if (a && strcmp(a->health, health)) {
+		announce = true;
+		free(before);
+		before = sp_strdup(a->health);
+		snprintf(a->health, sizeof(a->health), "%s", health);
+	}
+	pthread_mutex_unlock(&d->health_mu);
+	if (!rc && announce && before) {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "Environment health has transitioned from %s to %s.",
-			 e->health, health);
-		sp_store_event_add(st, health_rank(health) < health_rank(e->health) ? SP_EVENT_WARN
-										    : SP_EVENT_INFO,
+			 before, health);
+		sp_store_event_add(st, health_rank(health) < health_rank(before) ? SP_EVENT_WARN
+										  : SP_EVENT_INFO,
 				   e->application, e->name, e->version, NULL, msg);
 		deploy_changed(d);
 	}
+	free(before);
 	if (!rc && health_out) {
 		*health_out = health;
 		health = NULL;
@@ -262,6 +289,7 @@ static void deployer_free(struct sp_deployer *d)
 	sp_driver_free(d->local);
 	pthread_mutex_destroy(&d->drv_mu);
 	pthread_mutex_destroy(&d->mu);
+	pthread_mutex_destroy(&d->health_mu);
 	pthread_cond_destroy(&d->cv);
 	free(d->data_dir);
 	free(d->db_path);
@@ -282,6 +310,7 @@ int sp_deployer_start(const struct sp_deployer_config *cfg, struct sp_deployer *
 	d->cfg = *cfg;
 	pthread_mutex_init(&d->drv_mu, NULL);
 	pthread_mutex_init(&d->mu, NULL);
+	pthread_mutex_init(&d->health_mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	const char *pool = cfg->address_pool ? cfg->address_pool : getenv("SPROUT_ADDRESS_POOL");
 	d->data_dir = sp_strdup(cfg->data_dir);

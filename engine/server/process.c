@@ -4,18 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/registry/registry.h"
 #include "engine/server/server.h"
 #include "engine/validate/validate.h"
 #include "engine/base/banned.h"
 
 int sp_version_check_bundle(const char *bundle_path, const char *display_name,
-			    const char *scratch_dir, struct sp_diags *d)
+			    const struct sp_version_checks *c, struct sp_diags *d)
 {
 	struct sp_validation *v = NULL;
 	struct sp_diags mine;
-	(void)scratch_dir;
 	sp_diags_init(&mine);
 	int rc = sp_validate(bundle_path, NULL, &mine, &v);
+	if (rc == 0 && v && v->dockerrun && c && c->registry) {
+		char *file = sp_aprintf("%s/Dockerrun.aws.json", bundle_path);
+		if (!file)
+			rc = SP_ENOMEM;
+		else if (sp_registry_check_dockerrun(c->registry, v->dockerrun, file, NULL,
+						     c->data_dir, &mine) == SP_ENOMEM)
+			rc = SP_ENOMEM;
+		free(file);
+	}
 	sp_validation_free(v);
 	/* The stored file is bundles/<sha256>.zip; users know the bundle by the name they
 	 * gave it, so "<stored path>[/entry]" becomes "<display name>[/entry]". */

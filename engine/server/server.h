@@ -13,9 +13,15 @@
 #ifndef SPROUT_SERVER_H
 #define SPROUT_SERVER_H
 
+#include <stdbool.h>
+
 #include "engine/base/diag.h"
 
+struct sp_registry;
+
 struct sp_worker_config {
+	const char *data_dir;     /* the engine's data dir (bucket store for image credentials) */
+	bool image_checks;        /* ask registries whether each image exists */
 	const char *db_path;      /* sprout.db */
 	const char *bundles_dir;  /* <data>/bundles */
 	const char *scratch_dir;  /* <data>/tmp: where processing may extract */
@@ -34,13 +40,21 @@ void sp_worker_wake(struct sp_worker *w);
  * abandoned mid-way stays PROCESSING and is processed again at the next start. */
 void sp_worker_stop(struct sp_worker *w);
 
-/* The processing pipeline for one stored bundle: every check a version must pass
- * (bundle, Dockerrun, .ebextensions, plan, images), all problems collected in d.
+/* What processing may use besides the bundle. */
+struct sp_version_checks {
+	const char *data_dir;          /* bucket store for Dockerrun `authentication` */
+	struct sp_registry *registry;  /* image checks (engine/registry); NULL skips them */
+};
+
+/* The processing pipeline for one stored bundle: every check a version must pass —
+ * engine/validate's (bundle, Dockerrun, .ebextensions, plan) and, when they found no
+ * error and c->registry is set, the image checks (a registry that cannot be reached is a
+ * warning, as in `sprout validate --check-images`) — all problems collected in d.
  * Returns 0 when the checks ran (the verdict is sp_diags_errors(d) == 0), a negative
- * code when they could not run at all (d then says why). scratch_dir may be used for
- * extraction. Diagnostics about the bundle file itself name it display_name (the stored
- * file's name, a SHA-256, means nothing to users). */
+ * code when they could not run at all. Diagnostics about the bundle file itself, and its
+ * entries, name it display_name ("v1.zip", "v1.zip/Dockerrun.aws.json"): the stored
+ * file's name, a SHA-256, means nothing to users. */
 int sp_version_check_bundle(const char *bundle_path, const char *display_name,
-			    const char *scratch_dir, struct sp_diags *d);
+			    const struct sp_version_checks *c, struct sp_diags *d);
 
 #endif

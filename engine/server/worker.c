@@ -9,13 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/registry/registry.h"
 #include "engine/server/server.h"
 #include "engine/store/store.h"
 #include "engine/base/banned.h"
 
 struct sp_worker {
 	struct sp_worker_config cfg;
-	char *db_path, *bundles_dir, *scratch_dir;
+	char *db_path, *bundles_dir, *scratch_dir, *data_dir;
+	struct sp_registry *registry; /* image checks; kept for its caches */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -73,8 +75,9 @@ static void process_one(struct sp_worker *w, struct sp_store *st, const struct s
 	char display[SP_MAX_LABEL * 4 + 8];
 	int rc = sp_buf_printf(&path, "%s/%s.zip", w->bundles_dir, v->bundle_sha256);
 	snprintf(display, sizeof(display), "%s.zip", v->label);
+	struct sp_version_checks checks = { w->data_dir, w->registry };
 	if (rc == 0)
-		rc = sp_version_check_bundle(sp_buf_cstr(&path), display, w->scratch_dir, &d);
+		rc = sp_version_check_bundle(sp_buf_cstr(&path), display, &checks, &d);
 	if (rc != 0 && sp_diags_errors(&d) == 0)
 		sp_diag_add(&d, SP_SEV_ERROR, "VERSION_PROCESSING_FAILED",
 			    (struct sp_loc){ NULL, 0, 0, "" }, "upload the bundle again",
@@ -151,8 +154,14 @@ int sp_worker_start(const struct sp_worker_config *cfg, struct sp_worker **out)
 	w->db_path = sp_strdup(cfg->db_path);
 	w->bundles_dir = sp_strdup(cfg->bundles_dir);
 	w->scratch_dir = sp_strdup(cfg->scratch_dir);
-	if (!w->db_path || !w->bundles_dir || !w->scratch_dir)
+	w->data_dir = sp_strdup(cfg->data_dir ? cfg->data_dir : "");
+	if (!w->db_path || !w->bundles_dir || !w->scratch_dir || !w->data_dir)
 		goto fail;
+	if (cfg->image_checks) {
+		struct sp_registry_options ro = { 0 };
+		if (sp_registry_new(&ro, &w->registry) != 0)
+			goto fail;
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -166,9 +175,11 @@ int sp_worker_start(const struct sp_worker_config *cfg, struct sp_worker **out)
 	*out = w;
 	return 0;
 fail:
+	sp_registry_free(w->registry);
 	free(w->db_path);
 	free(w->bundles_dir);
 	free(w->scratch_dir);
+	free(w->data_dir);
 	free(w);
 	return SP_ENOMEM;
 }
@@ -194,8 +205,10 @@ void sp_worker_stop(struct sp_worker *w)
 	pthread_join(w->thread, NULL);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
+	sp_registry_free(w->registry);
 	free(w->db_path);
 	free(w->bundles_dir);
 	free(w->scratch_dir);
+	free(w->data_dir);
 	free(w);
 }

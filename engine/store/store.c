@@ -267,7 +267,8 @@ int sp_store_open_at(const char *path, int target, struct sp_store **out)
 	*out = s;
 	return 0;
 fail:
-	/* Keep the message for the caller through errno-free path: it is lost with s. */
+	/* No connection is handed out, so its error message goes with it; callers report
+	 * the code (SP_EINVAL: the schema is newer than this binary). */
 	sqlite3_close(s->db);
 	free(s);
 	return rc;

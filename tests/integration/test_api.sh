@@ -188,6 +188,23 @@ s=$(wait_status shop junk)
 req GET /applications/shop/versions/junk
 [ "$s" = FAILED ] && [ "$(jq_body '.diagnostics | length')" -ge 1 ] &&
 	ok "a body that is not an archive reaches FAILED with a diagnostic" || not_ok "junk FAILED" "status $s"
+# Image checks run in processing: a registry on loopback that lacks the image.
+if command -v docker-registry >/dev/null 2>&1; then
+	RP=$(svc_free_port)
+	if svc_registry "$RP" >/dev/null 2>&1; then
+		mkdir -p "$W/img"
+		printf '{"AWSEBDockerrunVersion":2,"containerDefinitions":[{"name":"web","image":"127.0.0.1:%s/nope/app:1","memory":64,"portMappings":[{"hostPort":80,"containerPort":80}]}]}' "$RP" > "$W/img/Dockerrun.aws.json"
+		make_bundle "$W/img" "$W/img.zip"
+		upload shop img1 "$W/img.zip"
+		s=$(wait_status shop img1)
+		req GET /applications/shop/versions/img1
+		[ "$s" = FAILED ] && jq_body '[.diagnostics[].code] | join(",")' | grep -q IMAGE_REPO_NOT_FOUND &&
+			[ "$(jq_body '.diagnostics[0].path')" = /containerDefinitions/0/image ] &&
+			ok "processing checks images: one missing from its registry makes the version FAILED" ||
+			not_ok "image checks in processing" "status $s"
+		req DELETE /applications/shop/versions/img1
+	else not_ok "image checks in processing" "docker-registry did not start"; fi
+else echo "ok - image checks in processing # SKIP docker-registry missing"; fi
 upload shop v1 "$W/good2.zip"
 [ "$STATUS" = 409 ] && [ "$(jq_body .error.code)" = VERSION_LABEL_EXISTS ] &&
 	ok "a duplicate label is refused (409 VERSION_LABEL_EXISTS)" || not_ok "duplicate label 409"
@@ -373,13 +390,29 @@ req_as "$new" GET /applications; s_new=$STATUS
 [ "$s_old$s_new" = 401200 ] && [ "$new" != "$old" ] &&
 	ok "sprout token --rotate: the running engine accepts only the new token" || not_ok "rotate" "$s_old $s_new"
 API_TOKEN=$new
+if "$SPROUT_BIN" serve --data-dir "$API_DATA" --listen "127.0.0.1:$(svc_free_port)" 2>"$W/second.err"; then
+	not_ok "a second engine on the same data dir is refused"
+else grep -q 'another sprout serve' "$W/second.err" && ok "a second engine on the same data dir is refused" ||
+	not_ok "second engine refused" "$(cat "$W/second.err")"; fi
+if "$SPROUT_BIN" serve --data-dir "$W/other-data" --listen "127.0.0.1:$API_PORT" 2>"$W/port.err"; then
+	not_ok "a port in use is refused"
+else ok "a port in use is refused (exit $?)"; fi
+"$SPROUT_BIN" serve --listen 127.0.0.1 2>/dev/null; [ $? = 2 ] && ok "a bad --listen is a usage error (exit 2)" || not_ok "bad --listen"
 before=$(sqlite3 "$API_DATA/sprout.db" 'SELECT count(*) FROM versions')
 api_stop
 kill "$SSE_PID" 2>/dev/null; wait "$SSE_PID" 2>/dev/null
 [ "$API_RC" = 0 ] && grep -q 'stopping' "$API_LOG" && ok "SIGTERM stops the engine cleanly (exit 0) with an SSE client attached" ||
 	not_ok "clean shutdown" "rc $API_RC"
 [ "$(sqlite3 "$API_DATA/sprout.db" 'PRAGMA integrity_check')" = ok ] && ok "the store passes integrity_check after shutdown" || not_ok "integrity after stop"
+# What a crash could leave: a spool file, a stray temp file and an unknown bundle.
+kept=$(ls "$API_DATA/bundles" | head -n 1)
+echo partial > "$API_DATA/tmp/upload-AbCdEf"
+echo stray > "$API_DATA/bundles/.tmp-123"
+echo orphan > "$API_DATA/bundles/$(printf 'f%.0s' $(seq 1 64)).zip"
 api_start "$API_DATA"
+[ -z "$(ls -A "$API_DATA/tmp")" ] && [ "$(ls -A "$API_DATA/bundles" | grep -c -e '^\.tmp' -e '^ffff')" = 0 ] &&
+	[ -e "$API_DATA/bundles/$kept" ] &&
+	ok "a start sweeps spool files and bundle files no version knows, keeping the rest" || not_ok "start sweep"
 req GET /applications/shop/versions
 [ "$(sqlite3 "$API_DATA/sprout.db" 'SELECT count(*) FROM versions')" = "$before" ] && [ "$STATUS" = 200 ] &&
 	ok "a restart keeps applications and versions" || not_ok "restart keeps state"

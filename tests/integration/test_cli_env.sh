@@ -23,7 +23,7 @@ not_ok() {
 	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 40 | sed 's/^/#   /'
 	return 0
 }
-trap 'env_cleanup; svc_stop_all' EXIT
+trap 'env_cleanup; [ -n "${SPROUT_KEEP:-}" ] && cp -R "$WORK" "$SPROUT_KEEP"; svc_stop_all' EXIT
 trap 'exit 1' INT TERM
 S=$SPROUT
 unset SPROUT_ENDPOINT NO_COLOR
@@ -197,9 +197,10 @@ zip=$(sed -n 's/^Saved the logs of .* to \(.*\)$/\1/p' "$WORK/zip.out")
 grep -q 'aws:autoscaling:asg:' "$WORK/config.out" && grep -q 'MinSize: 1' "$WORK/config.out" &&
 	! grep -q API_TOKEN "$WORK/config.out" && ok "config shows the option settings (not the properties)" ||
 	not_ok "config" "$(cat "$WORK/config.out")"
-"$S" config set aws:elasticbeanstalk:command:Timeout=300 >/dev/null 2>&1 &&
-	"$S" config --json | jq -e 'map(select(.option_name == "Timeout"))[0].value == "300"' >/dev/null &&
-	ok "config set changes an option" || not_ok "config set"
+"$S" config set aws:elasticbeanstalk:command:Timeout=300 >"$WORK/cset.out" 2>&1 &&
+	"$S" config --json | jq -e 'map(select(.namespace == "aws:elasticbeanstalk:command" and
+		.option_name == "Timeout"))[0].value == "300"' >/dev/null &&
+	ok "config set changes an option" || not_ok "config set" "$(cat "$WORK/cset.out")"
 "$S" scale 3 >"$WORK/scale.out" 2>&1; rc=$?
 n=$(env_describe cli-env | jq '.instances | length')
 [ $rc = 0 ] && [ "$n" = 3 ] && ok "scale 3 runs three instances" || not_ok "scale 3" "rc=$rc n=$n $(cat "$WORK/scale.out")"

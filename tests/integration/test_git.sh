@@ -48,10 +48,10 @@ ENV=gitapp-prod
 api POST /applications "{\"name\":\"$APP\"}" >/dev/null
 
 # --- enable, map, status ---------------------------------------------------------------
-out=$(build/sprout git enable nosuchapp 2>&1); rc=$?
+out=$("$SPROUT" git enable nosuchapp 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q 'APP_NOT_FOUND'; then ok "enable of an unknown application: APP_NOT_FOUND"
 else nok "enable of an unknown application: APP_NOT_FOUND" "rc=$rc $out"; fi
-out=$(build/sprout git enable $APP 2>&1); rc=$?
+out=$("$SPROUT" git enable $APP 2>&1); rc=$?
 REPO=$DATA/git/$APP.git
 REPO=$(cd "$REPO" 2>/dev/null && pwd)
 if [ $rc = 0 ] && [ -n "$REPO" ] && [ -f "$REPO/HEAD" ] && [ -x "$REPO/hooks/pre-receive" ] &&
@@ -73,11 +73,11 @@ s5=$(req_status GET "/applications/nope/git"); c5=$(jq -r .error.code "$WORK/bod
 if [ "$s1 $b1 $s2 $c2 $s3 $c3 $s4 $c4 $s5 $c5" = "200 true 400 GIT_BRANCH_INVALID 400 API_INVALID_PARAMETER 404 GIT_BRANCH_NOT_MAPPED 404 APP_NOT_FOUND" ]; then
 	ok "API: enabling again is 200; bad branch, bad environment name, unmapped branch, unknown app refused"
 else nok "API errors" "$s1 $b1 $s2 $c2 $s3 $c3 $s4 $c4 $s5 $c5"; fi
-out=$(build/sprout git map $APP feature/deep $ENV 2>&1) && out2=$(build/sprout git status $APP --json) &&
-	build/sprout git unmap $APP feature/deep >/dev/null 2>&1
+out=$("$SPROUT" git map $APP feature/deep $ENV 2>&1) && out2=$("$SPROUT" git status $APP --json) &&
+	"$SPROUT" git unmap $APP feature/deep >/dev/null 2>&1
 if echo "$out" | grep -q 'there is no environment "gitapp-prod" yet' &&
 	[ "$(echo "$out2" | jq -r '.branches[] | select(.branch=="feature/deep") | .environment')" = $ENV ] &&
-	[ "$(build/sprout git status $APP --json | jq '.branches | length')" = 0 ]; then
+	[ "$("$SPROUT" git status $APP --json | jq '.branches | length')" = 0 ]; then
 	ok "git map (a branch with '/'), status --json and unmap; mapping to a missing environment warns"
 else nok "git map / status / unmap" "$out" "$out2"; fi
 
@@ -145,7 +145,7 @@ git add -A && git commit -qm "version one"
 SHA=$(git rev-parse --short=7 HEAD)
 git push sprout main >"$WORK/p2.out" 2>&1; rc=$?
 V=$(api GET "/applications/$APP/versions/main-$SHA")
-if [ $rc = 0 ] && grep -q "remote: sprout: main@$SHA deploys to environment \"$ENV\" (branch-defaults" "$WORK/p2.out" &&
+if [ $rc = 0 ] && grep -q "remote: sprout: checking main@$SHA, which deploys to environment \"$ENV\" (branch-defaults" "$WORK/p2.out" &&
 	grep -q "remote: .*Finished processing application version main-$SHA PROCESSED" "$WORK/p2.out" &&
 	grep -q "remote: sprout: deploying \"main-$SHA\" to environment \"$ENV\"" "$WORK/p2.out" &&
 	grep -q "remote: sprout: deployed \"main-$SHA\" to environment \"$ENV\"." "$WORK/p2.out" &&
@@ -159,7 +159,7 @@ if [ "$(echo "$V" | jq -r '.source + " " + .description + " " + .status')" = "gi
 else nok "the version and the environment" "$V" "$(env_describe $ENV | jq -c '{status,health,version_label}')"; fi
 
 # --- a push whose deployment fails says so ------------------------------------------------------
-build/sprout git map $APP hotfix $ENV >/dev/null 2>&1
+"$SPROUT" git map $APP hotfix $ENV >/dev/null 2>&1
 git checkout -qb hotfix
 python3 - Dockerrun.aws.json <<'EOP'
 import json, sys
@@ -172,8 +172,9 @@ EOP
 git commit -qam "a web that exits"
 HSHA=$(git rev-parse --short=7 HEAD)
 git push sprout hotfix >"$WORK/p3.out" 2>&1; rc=$?
-if [ $rc = 0 ] && grep -q "remote: sprout: hotfix@$HSHA deploys to environment \"$ENV\" (sprout git map)" "$WORK/p3.out" &&
-	grep -q "remote: sprout: DEPLOYMENT FAILED: \"hotfix-$HSHA\" to environment \"$ENV\" ended Failed: ." "$WORK/p3.out" &&
+if [ $rc = 0 ] && grep -q "remote: sprout: checking hotfix@$HSHA, which deploys to environment \"$ENV\" (sprout git map)" "$WORK/p3.out" &&
+	grep -q "remote: sprout: DEPLOYMENT FAILED: \"hotfix-$HSHA\" to environment \"$ENV\" ended Failed." "$WORK/p3.out" &&
+	grep -q "remote: sprout:   cause: ." "$WORK/p3.out" &&
 	grep -q "remote: sprout:   roll back to the last good version with \`sprout rollback $ENV\`" "$WORK/p3.out" &&
 	grep -q "remote: .*ERROR" "$WORK/p3.out" &&
 	[ "$(git --git-dir="$REPO" rev-parse --short=7 hotfix)" = "$HSHA" ]; then
@@ -191,5 +192,24 @@ if [ $rc = 0 ] && grep -q 'remote: sprout: branch "hotfix" deleted; no environme
 	ok "deleting a branch deletes it and changes no version, environment or deployment"
 else nok "deleting a branch changes nothing" "rc=$rc" "$(cat "$WORK/p4.out")"; fi
 
+# --- two pushes to one environment at once are serialised ------------------------------------------
+"$SPROUT" git map $APP blue $ENV >/dev/null 2>&1 && "$SPROUT" git map $APP green $ENV >/dev/null 2>&1
+git checkout -q main
+for b in blue green; do
+	git checkout -qb $b main && echo $b > www/version.txt && git commit -qam "colour $b"
+done
+git push sprout blue >"$WORK/p5.out" 2>&1 &
+pb=$!
+git push sprout green >"$WORK/p6.out" 2>&1
+wait $pb
+if grep -q "remote: sprout: deployed \"blue-[0-9a-f]*\" to environment \"$ENV\"." "$WORK/p5.out" &&
+	grep -q "remote: sprout: deployed \"green-[0-9a-f]*\" to environment \"$ENV\"." "$WORK/p6.out" &&
+	cat "$WORK/p5.out" "$WORK/p6.out" | grep -q "waiting for it to end" &&
+	[ "$(api GET "/environments/$ENV/deployments?limit=2" | jq -r '[.deployments[].status] | join(" ")')" = "Succeeded Succeeded" ]; then
+	ok "two pushes to one environment at once: the second waits, both deploy"
+else nok "concurrent pushes are serialised" "$(cat "$WORK/p5.out")" "$(cat "$WORK/p6.out")"; fi
+
 cd "$top" || exit 1
+# SPROUT_TEST_KEEP=DIR keeps what git push printed, to read
+[ -n "${SPROUT_TEST_KEEP:-}" ] && cp "$WORK"/p*.out "$SPROUT_TEST_KEEP"/
 exit 0

@@ -80,6 +80,7 @@ p, image, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 d = json.load(open(p))
 for c in d["containerDefinitions"]:
     c["image"] = image
+    c["stopTimeout"] = 2  # httpd as PID 1 ignores SIGTERM: do not wait 30 s for it
     if c["name"] == "web":
         if kind == "ok":
             c["command"] = ["sh", "-c", "mkdir -p /tmp/www && cp -r /var/www/. /tmp/www/ && hostname > /tmp/www/id.txt && exec httpd -f -vv -p 80 -h /tmp/www 2>>/var/log/web/access.log"]
@@ -112,7 +113,8 @@ env_wait_ready() { # ENV SECONDS
 	_i=0
 	while [ $_i -lt $(($2 * 5)) ]; do
 		[ "$(env_describe "$1" | jq -r .status)" = Ready ] &&
-			[ "$(api GET "/environments/$1/deployments?limit=1" | jq -r '.deployments[0].status')" != Pending ] &&
+			case $(api GET "/environments/$1/deployments?limit=1" | jq -r '.deployments[0].status') in
+			Pending|InProgress) false ;; *) true ;; esac &&
 			return 0
 		sleep 0.2; _i=$((_i + 1))
 	done

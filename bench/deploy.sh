@@ -1,0 +1,141 @@
+#!/bin/sh
+# bench/deploy.sh — `make bench`: time from a deploy request to every instance healthy
+# behind the load balancer (the sample app, 2 containers x 3 instances, images present),
+# next to `docker-compose up -d` of the same two containers on one host, in the same run.
+# Rewrites the "Deploy" section of docs/benchmarks.md. No timing is asserted anywhere.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+. "$top/tests/lib/services.sh"
+svc_init
+WORK=$(mktemp -d /tmp/sprout-bench-deploy.XXXXXX)
+export WORK
+. "$top/tests/integration/environments/lib.sh"
+RUNS=${RUNS:-3}
+PROJ=sproutbench$$
+trap 'docker-compose -p "$PROJ" -f "$WORK/compose/docker-compose.yml" down -t 1 >/dev/null 2>&1;
+ env_cleanup; svc_stop_all; rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM
+
+command -v docker-compose >/dev/null || { echo "bench: docker-compose is missing (make deps)"; exit 1; }
+[ -x build/sprout ] || { echo "bench: build/sprout is missing (make)"; exit 1; }
+svc_docker || exit 1
+REGPORT=$(svc_free_port)
+svc_registry "$REGPORT" || exit 1
+IMAGE=127.0.0.1:$REGPORT/sprout-bench/busybox:1
+svc_image_busybox sprout-bench/busybox:1 && svc_push sprout-bench/busybox:1 "$IMAGE" >/dev/null || exit 1
+ms() { date +%s%3N; }
+
+env_serve_start || { echo "bench: sprout serve did not start"; tail -n 20 "$WORK/serve.log"; exit 1; }
+api POST /applications '{"name":"envtest"}' >/dev/null
+env_bundle v1 ok && env_upload v1 && env_wait_processed v1 || { echo "bench: v1 not PROCESSED"; exit 1; }
+env_bundle v2 ok && env_upload v2 && env_wait_processed v2 || { echo "bench: v2 not PROCESSED"; exit 1; }
+# EB's fastest health check (interval 5 s, 2 checks to be healthy): the load balancer's
+# verdict is part of "healthy behind the load balancer".
+FAST='{"namespace":"aws:elb:healthcheck","option_name":"Interval","value":"5"},
+ {"namespace":"aws:elb:healthcheck","option_name":"HealthyThreshold","value":"2"},
+ {"namespace":"aws:elb:healthcheck","option_name":"Timeout","value":"2"}'
+
+# Green = every instance's task RUNNING and UP in every HAProxy backend.
+wait_green() { # ENV
+	while :; do
+		d=$(env_describe "$1")
+		[ "$(echo "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && return 0
+		[ "$(echo "$d" | jq -r .status)" = Ready ] && [ "$(echo "$d" | jq -r .health)" = Red ] && return 1
+		sleep 0.05
+	done
+}
+
+launch_best=""
+deploy_best=""
+for r in $(seq 1 "$RUNS"); do
+	e=bench-$r-$$
+	t0=$(ms)
+	api POST /environments "{\"application\":\"envtest\",\"name\":\"$e\",\"version_label\":\"v1\",\"option_settings\":[$FAST]}" >/dev/null
+	wait_green "$e" || { echo "bench: launch failed"; env_events "$e" | tail; exit 1; }
+	t1=$(ms)
+	env_update "$e" '{"version_label":"v2"}' >/dev/null
+	sleep 0.3
+	wait_green "$e" || { echo "bench: deploy failed"; exit 1; }
+	t2=$(ms)
+	l=$((t1 - t0)); dd=$((t2 - t1))
+	echo "run $r: launch $l ms, deploy (AllAtOnce, v1 -> v2) $dd ms"
+	[ -z "$launch_best" ] || [ "$l" -lt "$launch_best" ] && launch_best=$l
+	[ -z "$deploy_best" ] || [ "$dd" -lt "$deploy_best" ] && deploy_best=$dd
+	api DELETE "/environments/$e" >/dev/null
+	while [ "$(env_describe "$e" | jq -r '.error.code // empty')" != ENV_NOT_FOUND ]; do sleep 0.2; done
+done
+
+# The same two containers with docker-compose on one host: `up -d`, then the web answers.
+mkdir -p "$WORK/compose/www" "$WORK/compose/api" "$WORK/compose/logs"
+cp -R examples/sample-app/www/. "$WORK/compose/www/"
+cp -R examples/sample-app/api/. "$WORK/compose/api/"
+CPORT=$(svc_free_port)
+cat > "$WORK/compose/docker-compose.yml" <<EOF
+version: "2.4"
+services:
+  web:
+    image: $IMAGE
+    command: ["sh", "-c", "mkdir -p /tmp/www && cp -r /var/www/. /tmp/www/ && hostname > /tmp/www/id.txt && exec httpd -f -vv -p 80 -h /tmp/www 2>>/var/log/web/access.log"]
+    mem_limit: 64m
+    ports: ["127.0.0.1:$CPORT:80"]
+    links: ["api"]
+    volumes: ["./www:/var/www:ro", "./logs:/var/log/web"]
+    stop_grace_period: 2s
+  api:
+    image: $IMAGE
+    command: ["httpd", "-f", "-p", "8080", "-h", "/srv/api"]
+    mem_reservation: 32m
+    volumes: ["./api:/srv/api:ro"]
+    stop_grace_period: 2s
+EOF
+compose_best=""
+for r in $(seq 1 "$RUNS"); do
+	t0=$(ms)
+	docker-compose -p "$PROJ" -f "$WORK/compose/docker-compose.yml" up -d >/dev/null 2>&1 || { echo "bench: docker-compose up failed"; exit 1; }
+	until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$CPORT/index.html"; do sleep 0.05; done
+	t1=$(ms)
+	c=$((t1 - t0))
+	echo "run $r: docker-compose up -d + first answer $c ms"
+	[ -z "$compose_best" ] || [ "$c" -lt "$compose_best" ] && compose_best=$c
+	docker-compose -p "$PROJ" -f "$WORK/compose/docker-compose.yml" down -t 1 >/dev/null 2>&1
+done
+
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+machine="$(nproc) CPU ($cpu), $(uname -sr), $(docker version --format 'Docker {{.Server.Version}}' 2>/dev/null), $(haproxy -v 2>/dev/null | head -n 1 | awk '{print "HAProxy " $3}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
+doc=$top/docs/benchmarks.md
+section=$(cat <<EOS
+## Deploy
+
+\`sh bench/deploy.sh\` (part of \`make bench\`): the sample app (examples/sample-app: web
+and a linked api container, an awseb-logs mount, listeners 80 and 8080) with the image
+already present, through \`sprout serve\` on loopback. "Launch" is \`POST
+/api/v1/environments\` until the environment is Ready and Green (3 instances, each task
+RUNNING and UP in every HAProxy backend after 2 health checks 5 s apart, EB's fastest
+\`aws:elb:healthcheck\`); "deploy" is \`PATCH {"version_label":"v2"}\` (AllAtOnce) on it
+until Green again. docker-compose (Debian's) runs the same two containers once on one host,
+with no load balancer and no health check: \`docker-compose up -d\` until the web answers.
+Best of $RUNS each. Ratio = sprout / docker-compose (below 1 is faster).
+
+| what | containers | time | ratio |
+|---|---|---|---|
+| \`docker-compose up -d\` + first answer | 2 | $compose_best ms | 1.00 |
+| sprout launch, 3 instances behind HAProxy, Green | 6 + LB | $launch_best ms | $(ratio "$launch_best" "$compose_best") |
+| sprout deploy v1 → v2 (AllAtOnce), Green | 6 | $deploy_best ms | $(ratio "$deploy_best" "$compose_best") |
+
+Target: no slower than docker-compose. Most of sprout's time is the load balancer's
+verdict (two checks 5 s apart: about 5 s from a task's start to UP); the containers
+themselves start in about the time docker-compose takes.
+Machine: $machine; $(date +%Y-%m-%d).
+EOS
+)
+python3 - "$doc" "$section" <<'EOP'
+import re, sys
+path, section = sys.argv[1], sys.argv[2].rstrip() + "\n"
+text = open(path).read()
+pat = re.compile(r"^## Deploy\n.*?(?=^## |\Z)", re.S | re.M)
+text = pat.sub(lambda m: section + "\n", text) if pat.search(text) else text.rstrip() + "\n\n" + section
+open(path, "w").write(text)
+EOP
+echo "deploy: results in docs/benchmarks.md (Deploy)"
