@@ -80,7 +80,8 @@ static void walk(struct scan *s, int dirfd, const char *prefix)
 			goto nomem;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 1) /* qsort of a NULL array is undefined even for n == 0 */
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && !s->fatal; i++) {
 		struct stat st;
 		sp_buf_reset(&path);
