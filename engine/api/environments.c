@@ -119,9 +119,9 @@ static json_t *env_json(const struct sp_env *e, bool describe)
 								     : json_null());
 		if (!json_object_get(j, "listeners"))
 			json_object_set_new(j, "listeners", json_array());
-		json_object_set(j, "security_group_rules",
-				json_is_object(plan) && json_object_get(plan, "securityGroupRules")
-					? json_object_get(plan, "securityGroupRules") : json_array());
+		json_t *rules = json_is_object(plan) ? json_object_get(plan, "securityGroupRules") : NULL;
+		json_object_set_new(j, "security_group_rules",
+				    rules ? json_incref(rules) : json_array());
 		json_object_set_new(j, "plan", plan);
 		json_object_set(j, "load_balancer", json_is_object(obs) && json_object_get(obs, "loadBalancer")
 							    ? json_object_get(obs, "loadBalancer")

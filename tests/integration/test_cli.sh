@@ -91,7 +91,7 @@ else not_ok "appversion create" "rc=$rc $(cat "$W/c1.out" "$W/c1.err")"; fi
 "$S" deploy my-env >"$W/d.out" 2>"$W/d.err"; rc=$?
 label=$(sed -n 's/^Version "\(app-[^"]*\)" of "demo" is PROCESSED\.$/\1/p' "$W/d.out")
 if [ $rc = 1 ] && [ -n "$label" ] && [ "$(ver_status demo "$label")" = PROCESSED ] &&
-	grep -q 'cannot deploy to environment "my-env" yet' "$W/d.err"; then
+	grep -q 'error\[ENV_NOT_FOUND\]' "$W/d.err"; then
 	ok "deploy uploads a new version (PROCESSED), then says it cannot deploy to an environment yet (exit 1)"
 else not_ok "deploy upload half" "rc=$rc $(cat "$W/d.out" "$W/d.err")"; fi
 sha=$(git rev-parse --short=4 HEAD)
