@@ -250,4 +250,13 @@ struct sp_code_doc {
 extern const struct sp_code_doc sp_ebx_codes[];
 extern const size_t sp_ebx_codes_count;
 
+/* Secret environment properties (secrets.c). A property is secret when the comma-separated
+ * `secret_list` (sprout:security SecretProperties) names it or its name holds PASSWORD,
+ * SECRET, TOKEN, PRIVATE_KEY, ACCESS_KEY, API_KEY or CREDENTIAL (any case). */
+#define SP_SECRET_MASK "********"
+bool sp_property_is_secret(const char *name, const char *secret_list);
+/* Masks, in place, the values of secret properties in an option-settings array
+ * [{namespace, option_name, value}] and marks them "secret": true. */
+void sp_option_settings_mask_secrets(json_t *settings);
+
 #endif

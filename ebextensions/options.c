@@ -160,6 +160,8 @@ static const struct sp_opt_def schema[] = {
 	  "Seconds one hook or command may run." },
 	{ "sprout:images", "StrictImageChecks", SP_OPT_BOOL, 0, 0, NULL, "false",
 	  "Refuse a deployment whose images cannot be resolved before it starts." },
+	{ "sprout:security", "SecretProperties", SP_OPT_STRING, 0, 0, NULL, NULL,
+	  "Comma-separated environment property names whose values the engine never shows (names holding PASSWORD, SECRET, TOKEN, PRIVATE_KEY, ACCESS_KEY, API_KEY or CREDENTIAL are secret anyway)." },
 	{ "sprout:security", "AllowPrivileged", SP_OPT_BOOL, 0, 0, NULL, "false",
 	  "Allow privileged containers." },
 	{ "sprout:security", "AllowHostPaths", SP_OPT_BOOL, 0, 0, NULL, "false",

@@ -111,7 +111,9 @@ static json_t *env_json(const struct sp_env *e, bool describe)
 	if (describe) {
 		json_t *plan = parse_or_null(e->plan_summary);
 		json_object_set_new(j, "causes", parse_or_null(e->causes));
-		json_object_set_new(j, "option_settings", parse_or_null(e->options));
+		json_t *settings = parse_or_null(e->options);
+		sp_option_settings_mask_secrets(settings); /* secrets never leave the engine */
+		json_object_set_new(j, "option_settings", settings);
 		json_object_set(j, "options", json_object_get(j, "option_settings"));
 		json_object_set(j, "cluster", json_is_object(plan) && json_object_get(plan, "cluster")
 						      ? json_object_get(plan, "cluster") : json_null());

@@ -11,34 +11,34 @@
 
 #include "engine/cli/cli.h"
 #include "engine/client/client.h"
+#include "ebextensions/ebextensions.h"
 #include "engine/base/banned.h"
 
 #define PROPERTIES_NS "aws:elasticbeanstalk:application:environment"
 #define MAX_PROPERTIES_BYTES 4096   /* EB: all key=value pairs together */
 #define MAX_PROPERTY_NAME 128
-#define SECRET_MASK "********"
-
-static const char *const secret_words[] = {
-	"PASSWORD", "PASSWD", "SECRET", "TOKEN", "PRIVATE_KEY", "ACCESS_KEY", "API_KEY",
-	"CREDENTIAL",
-};
+#define SECRET_MASK SP_SECRET_MASK
 
 bool sp_cli_property_is_secret(const json_t *s)
 {
+	/* the engine marks what it masked; the name rule covers older engines */
 	if (json_is_true(json_object_get(s, "secret")) || json_is_true(json_object_get(s, "masked")))
 		return true;
-	const char *name = sp_cli_json_str(s, "option_name");
-	char up[MAX_PROPERTY_NAME + 1];
-	size_t n = strlen(name);
-	if (n > MAX_PROPERTY_NAME)
-		n = MAX_PROPERTY_NAME;
-	for (size_t i = 0; i < n; i++)
-		up[i] = (char)toupper((unsigned char)name[i]);
-	up[n] = '\0';
-	for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
-		if (strstr(up, secret_words[i]))
-			return true;
-	return false;
+	return sp_property_is_secret(sp_cli_json_str(s, "option_name"), NULL);
+}
+
+void sp_cli_mask_secrets(json_t *env)
+{
+	static const char *const keys[] = { "option_settings", "options" };
+	json_t *s;
+	size_t i;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		json_array_foreach(json_object_get(env, keys[k]), i, s) {
+			if (strcmp(sp_cli_json_str(s, "namespace"), PROPERTIES_NS) == 0 &&
+			    json_is_string(json_object_get(s, "value")) && sp_cli_property_is_secret(s))
+				json_object_set_new(s, "value", json_string(SECRET_MASK));
+		}
+	}
 }
 
 /* EB's property names: letters, digits and _ . : / + \ - @, at most 128. */

@@ -54,6 +54,7 @@ p, image, kind = sys.argv[1:4]
 d = json.load(open(p))
 for c in d["containerDefinitions"]:
     c["image"] = image
+    c["stopTimeout"] = 1  # httpd as PID 1 ignores SIGTERM: do not wait 10 s for it
     if c["name"] == "web":
         if kind == "fail":
             c["command"] = ["sh", "-c", "echo web is failing on purpose; exit 1"]
@@ -90,8 +91,11 @@ else not_ok "create" "rc=$rc $(cat "$WORK/create.out" "$WORK/create.err")"; fi
 grep -q '^    environment: cli-env$' .elasticbeanstalk/config.yml &&
 	ok "create makes the environment the branch's default" ||
 	not_ok "create sets the branch default" "$(cat .elasticbeanstalk/config.yml)"
-"$S" create cli-env --version v1 >"$WORK/dup.out" 2>&1; rc=$?
-[ $rc = 1 ] && grep -q 'ENV_EXISTS' "$WORK/dup.out" && ok "create of an existing name is exit 1 with ENV_EXISTS" ||
+nv=$(api GET /applications/demo/versions | jq '.versions | length')
+"$S" create cli-env >"$WORK/dup.out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q 'ENV_EXISTS' "$WORK/dup.out" &&
+	[ "$(api GET /applications/demo/versions | jq '.versions | length')" = "$nv" ] &&
+	ok "create of an existing name is exit 1 with ENV_EXISTS, before any upload" ||
 	not_ok "create existing" "rc=$rc $(cat "$WORK/dup.out")"
 
 # --- reading commands -----------------------------------------------------------------------
@@ -105,10 +109,10 @@ grep -q 'Status: *Ready' "$WORK/status.out" && grep -q 'Deployed Version: *v1' "
 "$S" status --json | jq -e '.status == "Ready" and .version_label == "v1"' >/dev/null &&
 	ok "status --json" || not_ok "status --json"
 "$S" health >"$WORK/health.out" 2>&1
-grep -q '1 of 1 instance Green' "$WORK/health.out" && grep -q '^ *web *RUNNING\|^ *web  *running' "$WORK/health.out" &&
-	ok "health shows the instance and its containers" || {
-	grep -q 'of 1 instance' "$WORK/health.out" && grep -q 'web' "$WORK/health.out" &&
-		ok "health shows the instance and its containers" || not_ok "health" "$(cat "$WORK/health.out")"; }
+grep -q '^cli-env  Ready  Green  1 of 1 instance Green$' "$WORK/health.out" &&
+	grep -q '^  i-[0-9a-f]* *127\.[0-9.]* *Green *RUNNING$' "$WORK/health.out" &&
+	grep -q '^ *web  *running' "$WORK/health.out" &&
+	ok "health shows the colour, the instance and its containers" || not_ok "health" "$(cat "$WORK/health.out")"
 "$S" health --json | jq -e '(.instances | length) == 1 and (.health | type) == "string"' >/dev/null &&
 	ok "health --json" || not_ok "health --json"
 url=$("$S" open 2>"$WORK/open.err")
@@ -162,6 +166,12 @@ if [ $rc = 0 ] && grep -q "to \"$label\", its last version that deployed well" "
 	ok "rollback redeploys the last version that deployed well (exit 0)"
 else not_ok "rollback" "rc=$rc $(cat "$WORK/rb.out" "$WORK/rb.err")"; fi
 
+"$S" deploy --version v1 --json >"$WORK/dj.out" 2>"$WORK/dj.err"; rc=$?
+[ $rc = 0 ] && jq -e '.version_label == "v1" and .status == "Ready"' "$WORK/dj.out" >/dev/null &&
+	grep -q 'Environment update is starting' "$WORK/dj.err" &&
+	ok "deploy --version redeploys an existing version; --json: one document on stdout, events on stderr" ||
+	not_ok "deploy --version --json" "rc=$rc $(cat "$WORK/dj.out" "$WORK/dj.err")"
+
 # --- setenv / printenv ---------------------------------------------------------------------------
 "$S" setenv MODE=blue API_TOKEN=s3cr3t-value >"$WORK/setenv.out" 2>"$WORK/setenv.err"; rc=$?
 [ $rc = 0 ] && ok "setenv updates the environment and follows it (exit 0)" ||
@@ -170,11 +180,20 @@ c=$(docker ps -q --filter "label=sprout.owner=$OWNER" --filter "label=sprout.env
 found=0
 for id in $c; do docker inspect "$id" | jq -r '.[0].Config.Env[]' | grep -qx 'MODE=blue' && found=1; done
 [ $found = 1 ] && ok "the property reaches the containers (docker inspect)" || not_ok "setenv reaches containers" "$c"
+"$S" status --json >"$WORK/status2.json" 2>&1
 "$S" printenv >"$WORK/penv.out" 2>&1
 if grep -q '^     MODE = blue$' "$WORK/penv.out" && grep -q 'API_TOKEN = \*\*\*\*\*\*\*\*' "$WORK/penv.out" &&
-	! grep -q s3cr3t "$WORK/penv.out" && ! "$S" printenv --json | grep -q s3cr3t; then
-	ok "printenv shows the properties and masks the secret"
+	! grep -q s3cr3t "$WORK/penv.out" && ! "$S" printenv --json | grep -q s3cr3t &&
+	! grep -q s3cr3t "$WORK/status2.json" && grep -q '"API_TOKEN"' "$WORK/status2.json"; then
+	ok "printenv shows the properties and masks the secret; status --json masks it too"
 else not_ok "printenv" "$(cat "$WORK/penv.out")"; fi
+# The engine itself never hands the secret out: not in the API's description nor its events.
+curl -s -H "Authorization: Bearer $TOKEN" "$ENDPOINT/api/v1/environments/cli-env" >"$WORK/raw-env.json"
+curl -s -H "Authorization: Bearer $TOKEN" "$ENDPOINT/api/v1/events?limit=1000" >"$WORK/raw-events.json"
+if grep -q '"API_TOKEN"' "$WORK/raw-env.json" && ! grep -q s3cr3t "$WORK/raw-env.json" "$WORK/raw-events.json" &&
+	jq -e '[.option_settings[] | select(.option_name == "API_TOKEN")][0].secret == true' "$WORK/raw-env.json" >/dev/null; then
+	ok "the API masks secret properties in describe and never puts them in events"
+else not_ok "API masks secrets" "$(head -c 600 "$WORK/raw-env.json")"; fi
 
 # --- logs -------------------------------------------------------------------------------------
 i=0
@@ -189,6 +208,36 @@ grep -q 'web started MODE=blue' "$WORK/logs.out" && grep -q -- '----- i-[0-9a-f]
 zip=$(sed -n 's/^Saved the logs of .* to \(.*\)$/\1/p' "$WORK/zip.out")
 [ -f "$zip" ] && unzip -l "$zip" | grep -q 'web-[0-9a-f]*-stdouterr.log' &&
 	ok "logs --zip saves them in .elasticbeanstalk/logs" || not_ok "logs --zip" "$(cat "$WORK/zip.out")"
+# the engine's bounds: a tail is 100 lines, --all keeps the end of a file past 4 MiB,
+# links are not followed, lines past 10000 are refused
+iid=$(env_describe cli-env | jq -r '.instances[0].id')
+LD=$DATA/instances/$iid/var/log/containers
+seq 1 700000 > "$LD/big-000000000000-stdouterr.log"
+ln -s /etc/passwd "$LD/evil-000000000000-stdouterr.log"
+"$S" logs --container big --json >"$WORK/big.json" 2>&1
+"$S" logs --container big --all --json >"$WORK/bigall.json" 2>&1
+if jq -e '.logs[0].truncated and (.logs[0].text | split("\n") | length) == 101 and
+	(.logs[0].text | endswith("\n700000\n"))' "$WORK/big.json" >/dev/null &&
+	jq -e '.logs[0].truncated and (.logs[0].text | length) <= 4194304 and
+	(.logs[0].text | length) > 4000000 and (.logs[0].text | endswith("\n700000\n"))' "$WORK/bigall.json" >/dev/null; then
+	ok "logs are bounded: a 100-line tail, --all keeps the last 4 MiB of a larger file"
+else not_ok "log bounds" "$(head -c 300 "$WORK/big.json")"; fi
+"$S" logs --all >"$WORK/evil.out" 2>&1
+! grep -q 'root:' "$WORK/evil.out" && ! grep -q 'evil' "$WORK/evil.out" &&
+	ok "a log file that is a symbolic link is not followed" || not_ok "log symlink" "$(grep -A3 evil "$WORK/evil.out")"
+[ "$(api GET "/environments/cli-env/logs?lines=10001" | jq -r .error.code)" = API_INVALID_PARAMETER ] &&
+	[ "$(api GET "/environments/cli-env/logs?instance=i-0000000000000000a" | jq -r .error.code)" = ENV_INSTANCE_NOT_FOUND ] &&
+	ok "the logs endpoint refuses lines past 10000 and an instance the environment lacks" ||
+	not_ok "logs endpoint refusals"
+rm -f "$LD/big-000000000000-stdouterr.log" "$LD/evil-000000000000-stdouterr.log"
+
+# colours on a terminal only
+script -qec "$S health" /dev/null >"$WORK/tty.out" 2>&1
+"$S" health 2>&1 | cat >"$WORK/pipe.out"
+grep -q "$(printf '\033')\[32mGreen" "$WORK/tty.out" && ! grep -q "$(printf '\033')" "$WORK/pipe.out" &&
+	ok "health colours Green on a terminal, not when piped" ||
+	not_ok "health colours" "$(cat -v "$WORK/tty.out" | head -5)"
+
 "$S" setenv MODE= >/dev/null 2>&1 && ! "$S" printenv | grep -q MODE &&
 	ok "setenv K= removes the property" || not_ok "setenv K= removes"
 
@@ -215,7 +264,7 @@ n=$(env_describe cli-env | jq '.instances | length')
 "$S" abort >"$WORK/abort.out" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q 'ENV_NOT_UPDATING' "$WORK/abort.out" && ok "abort without an update in progress is exit 1" ||
 	not_ok "abort idle" "rc=$rc $(cat "$WORK/abort.out")"
-"$S" deploy --version v1 --timeout 1s >"$WORK/to.out" 2>"$WORK/to.err"; rc=$?
+"$S" deploy --version "$label" --timeout 1s >"$WORK/to.out" 2>"$WORK/to.err"; rc=$?
 [ $rc = 4 ] && grep -q 'did not end within 1 s' "$WORK/to.err" && ok "deploy --timeout passes: exit 4" ||
 	not_ok "deploy timeout" "rc=$rc $(cat "$WORK/to.out" "$WORK/to.err")"
 "$S" abort >"$WORK/abort2.out" 2>&1; rc=$?
@@ -224,6 +273,11 @@ n=$(env_describe cli-env | jq '.instances | length')
 env_wait_ready cli-env 60
 
 # --- terminate ----------------------------------------------------------------------------------
+printf 'not-it\n' | script -qec "$S terminate cli-env" /dev/null >"$WORK/tconf.out" 2>&1
+grep -q 'type the environment name' "$WORK/tconf.out" && grep -q 'nothing was done' "$WORK/tconf.out" &&
+	[ "$(env_describe cli-env | jq -r .status)" = Ready ] &&
+	ok "terminate on a terminal asks for the name and does nothing when it does not match" ||
+	not_ok "terminate confirmation" "$(cat -v "$WORK/tconf.out")"
 "$S" terminate cli-env --force >"$WORK/term.out" 2>&1; rc=$?
 if [ $rc = 0 ] && grep -q 'Environment "cli-env" is terminated' "$WORK/term.out" &&
 	[ "$(env_describe cli-env | jq -r .error.code)" = ENV_NOT_FOUND ] &&
