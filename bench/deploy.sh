@@ -40,8 +40,8 @@ FAST='{"namespace":"aws:elb:healthcheck","option_name":"Interval","value":"5"},
 wait_green() { # ENV
 	while :; do
 		d=$(env_describe "$1")
-		[ "$(echo "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && return 0
-		[ "$(echo "$d" | jq -r .status)" = Ready ] && [ "$(echo "$d" | jq -r .health)" = Red ] && return 1
+		[ "$(printf '%s\n' "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && return 0
+		[ "$(printf '%s\n' "$d" | jq -r .status)" = Ready ] && [ "$(printf '%s\n' "$d" | jq -r .health)" = Red ] && return 1
 		sleep 0.05
 	done
 }
@@ -125,8 +125,10 @@ Best of $RUNS each. Ratio = sprout / docker-compose (below 1 is faster).
 | sprout deploy v1 → v2 (AllAtOnce), Green | 6 | $deploy_best ms | $(ratio "$deploy_best" "$compose_best") |
 
 Target: no slower than docker-compose. Most of sprout's time is the load balancer's
-verdict (two checks 5 s apart: about 5 s from a task's start to UP); the containers
-themselves start in about the time docker-compose takes.
+verdict (two checks 5 s apart: about 5 s from a task's start to UP); a deploy also stops
+the old tasks one instance after the other in the local driver (each container's
+stopTimeout) before starting the new ones. Target missed: the next steps are starting
+servers UP in HAProxy once the task answers, and replacing tasks in parallel.
 Machine: $machine; $(date +%Y-%m-%d).
 EOS
 )

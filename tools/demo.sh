@@ -73,27 +73,27 @@ start() {
 	env_wait_processed v1 "$APP" || die "version v1 was not PROCESSED: $(api GET "/applications/$APP/versions/v1" | jq -c .diagnostics)"
 	say "creating environment $ENV (2 containers x 3 instances behind the load balancer)"
 	out=$(api POST /environments "{\"application\":\"$APP\",\"name\":\"$ENV\",\"version_label\":\"v1\"}")
-	echo "$out" | jq -e .environment_name >/dev/null || die "create failed: $out"
+	printf '%s\n' "$out" | jq -e .environment_name >/dev/null || die "create failed: $out"
 	last=0
 	i=0
 	while [ $i -lt 900 ]; do
 		d=$(env_describe "$ENV")
 		# Show the environment's events as they come.
 		evs=$(api GET "/events?environment=$ENV&limit=100")
-		echo "$evs" | jq -r --argjson last "$last" '.events | reverse | .[] | select(.id > $last) | "  \(.time) \(.severity) \(.message | split("\n")[0])"'
-		last=$(echo "$evs" | jq --argjson last "$last" '[.events[0].id // 0, $last] | max')
-		[ "$(echo "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && break
-		if [ "$(echo "$d" | jq -r .status)" = Ready ] &&
+		printf '%s\n' "$evs" | jq -r --argjson last "$last" '.events | reverse | .[] | select(.id > $last) | "  \(.time) \(.severity) \(.message | split("\n")[0])"'
+		last=$(printf '%s\n' "$evs" | jq --argjson last "$last" '[.events[0].id // 0, $last] | max')
+		[ "$(printf '%s\n' "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && break
+		if [ "$(printf '%s\n' "$d" | jq -r .status)" = Ready ] &&
 			[ "$(api GET "/environments/$ENV/deployments?limit=1" | jq -r '.deployments[0].status')" = Failed ]; then
 			die "the environment did not launch; see the events above"
 		fi
 		sleep 1; i=$((i + 1))
 	done
 	[ $i -lt 900 ] || die "the environment did not get Green in 15 minutes"
-	url=$(echo "$d" | jq -r .url)
-	lb=$(echo "$d" | jq -r .load_balancer.address)
+	url=$(printf '%s\n' "$d" | jq -r .url)
+	lb=$(printf '%s\n' "$d" | jq -r .load_balancer.address)
 	echo
-	say "environment $ENV is Green: $(echo "$d" | jq -r '.instances | length') instances, task definition $(echo "$d" | jq -r .task_definition)"
+	say "environment $ENV is Green: $(printf '%s\n' "$d" | jq -r '.instances | length') instances, task definition $(printf '%s\n' "$d" | jq -r .task_definition)"
 	echo "  web (port 80):      $url"
 	echo "  api (port 8080):    http://$lb:8080/status.json"
 	echo "  engine API:         $API (token: $DATA/admin.token)"

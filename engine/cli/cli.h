@@ -109,6 +109,8 @@ struct sp_cli_upload {
 	bool staged, strict;
 	bool json;              /* no human output on stdout */
 	bool reuse_existing;    /* a --label that exists is used as is (deploy) */
+	bool json_quiet;        /* with json: print no version JSON either (the caller
+				 * prints its own document: deploy, create) */
 	long timeout_s;         /* wait for PROCESSED/FAILED at most this long */
 };
 /* SP_EXIT_OK with *label_out (the version's label; caller frees) once PROCESSED;
@@ -182,6 +184,10 @@ void sp_cli_put_health(FILE *f, const char *health);
 /* (cmd_setenv.c) true when the environment property NAME holds a secret (its value is
  * never printed). */
 bool sp_cli_property_is_secret(const json_t *setting);
+/* (cmd_setenv.c) Replaces the values of secret properties in an environment's
+ * option_settings (and its "options" alias) with "********". sp_cli_env_describe does it
+ * to everything it returns, so no command prints a secret. */
+void sp_cli_mask_secrets(json_t *env);
 /* (cmd_config.c) "NS:OPT=VALUE" (or "NS:OPT" when want_value is false) into
  * {namespace, option_name[, value]}. 0, SP_EINVAL, SP_ETOOBIG (value), SP_ENOMEM. */
 int sp_cli_parse_option(const char *arg, bool want_value, json_t **out);

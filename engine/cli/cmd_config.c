@@ -183,8 +183,9 @@ int cmd_config(int argc, char **argv)
 		if (rc) {
 			json_decref(list);
 			if (rc == SP_ETOOBIG)
-				return sp_cli_usage_error("config", "the value of '%s' is longer than %d"
-							  " bytes", argv[i], SP_MAX_OPTION_VALUE);
+				return sp_cli_usage_error("config", "the value of '%.*s' is longer than"
+							  " %d bytes", (int)strcspn(argv[i], "="),
+							  argv[i], SP_MAX_OPTION_VALUE);
 			return sp_cli_usage_error("config", "'%s' is not %s", argv[i],
 						  set ? "NAMESPACE:OPTION=VALUE (e.g."
 							" aws:autoscaling:asg:MaxSize=4)"

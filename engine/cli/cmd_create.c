@@ -38,6 +38,33 @@ static void make_default(struct sp_cli_env_ctx *x)
 	sp_diags_free(&d);
 }
 
+/* true when ENV exists already (said so, *ret = 1); *ret = 1 on an API error too. */
+static bool env_exists(struct sp_cli_env_ctx *x, int *ret)
+{
+	struct sp_buf path = SP_BUF_INIT(MAX_CLIENT_URL);
+	struct sp_client_error err;
+	bool exists = false;
+	sp_client_error_init(&err);
+	*ret = SP_EXIT_FAILED;
+	if (sp_cli_env_path(x->env, NULL, &path) == 0) {
+		int rc = sp_client_request(x->client, "GET", sp_buf_cstr(&path), NULL, NULL, NULL,
+					   &err);
+		if (rc == 0) {
+			exists = true;
+			fprintf(stderr, "sprout create: error[ENV_EXISTS]: Environment %s already"
+					" exists.\n  hint: deploy to it (`sprout deploy %s`), or choose"
+					" another name\n", x->env, x->env);
+		} else if (rc == SP_ENOTFOUND) {
+			*ret = SP_EXIT_OK;
+		} else {
+			sp_cli_api_error("create", x->client, &err);
+		}
+	}
+	sp_client_error_free(&err);
+	sp_buf_free(&path);
+	return exists;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -58,7 +85,7 @@ int cmd_create(int argc, char **argv)
 		{ "token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sp_cli_upload u = { .reuse_existing = true };
+	struct sp_cli_upload u = { .reuse_existing = true, .json_quiet = true };
 	struct sp_cli_conn conn = { 0 };
 	struct sp_cli_env_ctx x;
 	const char *version = NULL, *cname = NULL, *description = NULL, *why;
@@ -99,7 +126,14 @@ int cmd_create(int argc, char **argv)
 							 SP_MAX_ENV_OPTIONS);
 				goto out_early;
 			}
-			if ((rc = sp_cli_parse_option(optarg, true, &s))) {
+			if ((rc = sp_cli_parse_option(optarg, true, &s)) == SP_ETOOBIG) {
+				ret = sp_cli_usage_error("create", "the value of --option '%.*s' is"
+							 " longer than %d bytes",
+							 (int)strcspn(optarg, "="), optarg,
+							 SP_MAX_OPTION_VALUE);
+				goto out_early;
+			}
+			if (rc) {
 				ret = sp_cli_usage_error("create", "--option '%s' is not"
 							 " NAMESPACE:OPTION=VALUE (e.g."
 							 " aws:autoscaling:asg:MaxSize=4)", optarg);
@@ -155,6 +189,9 @@ int cmd_create(int argc, char **argv)
 
 	if ((ret = sp_cli_env_open("create", &conn, env, true, &x)))
 		goto out_early;
+	/* A name that is taken fails before anything is uploaded. */
+	if (env_exists(&x, &ret) || ret)
+		goto out;
 	if (!version) {
 		if ((ret = sp_cli_upload_version("create", x.client, x.project, &u, &label)))
 			goto out;

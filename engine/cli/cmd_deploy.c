@@ -512,7 +512,7 @@ wait:
 		goto out;
 	}
 	const char *status = json_string_value(json_object_get(version, "status"));
-	if (u->json) {
+	if (u->json && !u->json_quiet) {
 		json_dumpf(version, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	}
@@ -599,7 +599,7 @@ int cmd_deploy(int argc, char **argv)
 		{ "token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sp_cli_upload u = { .reuse_existing = true };
+	struct sp_cli_upload u = { .reuse_existing = true, .json_quiet = true };
 	struct sp_cli_conn conn = { 0 };
 	struct sp_cli_env_ctx x;
 	const char *version = NULL;

@@ -125,7 +125,10 @@ out:
 
 int sp_cli_env_describe(struct sp_cli_env_ctx *x, json_t **out)
 {
-	return sp_cli_env_request(x, "GET", NULL, NULL, NULL, out);
+	int ret = sp_cli_env_request(x, "GET", NULL, NULL, NULL, out);
+	if (ret == SP_EXIT_OK)
+		sp_cli_mask_secrets(*out);
+	return ret;
 }
 
 const char *sp_cli_json_str(const json_t *obj, const char *key)
@@ -312,6 +315,7 @@ int sp_cli_env_operate(struct sp_cli_env_ctx *x, const struct sp_cli_env_op *op,
 		fprintf(op->json ? stderr : stdout, "%s\n", op->started);
 	fflush(stdout);
 	if (op->nohang) {
+		sp_cli_mask_secrets(resp);
 		if (op->json)
 			sp_cli_print_json(resp);
 		ret = SP_EXIT_OK;
@@ -371,6 +375,7 @@ int sp_cli_env_operate(struct sp_cli_env_ctx *x, const struct sp_cli_env_op *op,
 		goto out;
 	}
 	if (w.gone || (op->terminate && strcmp(w.status, "Terminated") == 0)) {
+		sp_cli_mask_secrets(resp);
 		if (op->json)
 			sp_cli_print_json(resp);
 		else

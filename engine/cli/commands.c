@@ -130,7 +130,7 @@ const struct sp_command sp_commands[] = {
 	  "  --timeout T         wait at most T minutes (or 90s, 2m) for processing, and as\n"
 	  "                      long for the deployment (default 10)\n"
 	  "  --strict            warnings count as errors\n"
-	  "  --json              the version and the environment as JSON; events go to\n"
+	  "  --json              the environment as JSON at the end; events go to\n"
 	  "                      standard error\n"
 	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
 	  "Exit status: 0 deployed, 1 validation failed / operation failed, 2 usage,\n"

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "bundles/bundle.h"
+#include "engine/base/sha256.h"
 #include "engine/deploy/deploy_internal.h"
+#include "engine/docker/docker.h"
+#include "engine/hooks/hooks.h"
 #include "engine/plan/plan.h"
 #include "engine/validate/validate.h"
 #include "engine/base/path.h"
@@ -33,6 +36,19 @@ struct run {
 	int n_target;            /* instances wanted */
 	struct sp_buf cause;
 	bool aborted;
+	/* Platform hooks and .ebextensions commands (docs/hooks.md), run by the local
+	 * driver's activation callbacks on each instance that gets the version. */
+	struct {
+		struct sp_hook_plan *plan;     /* NULL: the version has nothing to run */
+		struct sp_hooks_executor *exec;
+		char *image;
+		long timeout_s;
+		char **props;                  /* environment properties "NAME=value" */
+		size_t n_props;
+		char leader[64];               /* the first instance of the deployment */
+		char failed_on[64];            /* the instance whose hooks failed first */
+		size_t activated;              /* instances whose pre-deploy steps passed */
+	} hooks;
 };
 
 static void ev(struct run *r, enum sp_event_severity sev, const char *fmt, ...)
@@ -358,6 +374,173 @@ static int wait_green(struct run *r, const char *const *ids, size_t n, const cha
 	}
 }
 
+/* ---- platform hooks and .ebextensions commands ---- */
+
+static void hooks_release(struct run *r)
+{
+	sp_hook_plan_free(r->hooks.plan);
+	sp_hooks_docker_executor_free(r->hooks.exec);
+	free(r->hooks.image);
+	sp_strv_free(r->hooks.props, r->hooks.n_props);
+	memset(&r->hooks, 0, sizeof(r->hooks));
+}
+
+static bool hooks_plan_runs_something(const struct sp_hook_plan *p)
+{
+	size_t marker = sp_hook_plan_deploy_index(p);
+	for (size_t i = 0; i < sp_hook_plan_count(p); i++)
+		if (i != marker)
+			return true;
+	return false;
+}
+
+/* The version's hook plan, the image and timeout the steps run with, the environment
+ * properties, and a Docker executor whose containers carry this engine's owner label
+ * (so the orphan sweep and terminate find one left by a crash). No plan when the
+ * version has nothing to run. */
+static int hooks_prepare(struct run *r)
+{
+	const struct sp_plan *p = r->val->plan;
+	struct sp_diags dg;
+	char hex[SP_SHA256_HEX_LEN + 1], owner[13];
+	int rc;
+	sp_diags_init(&dg);
+	if ((rc = sp_hooks_plan_for_bundle(r->dir, NULL, "", &dg, &r->hooks.plan))) {
+		cause(r, "The platform hooks and commands of version %s cannot be planned:", r->label);
+		cause_diags(r, &dg);
+		rc = SP_ERROR;
+		goto out;
+	}
+	if (!hooks_plan_runs_something(r->hooks.plan)) {
+		hooks_release(r);
+		goto out;
+	}
+	if (r->drv != r->d->local) {
+		ev(r, SP_EVENT_WARN, "This version has platform hooks or .ebextensions commands; the"
+				     " %s driver does not run them (docs/hooks.md).", r->drv->ops->name);
+		hooks_release(r);
+		goto out;
+	}
+	r->hooks.image = sp_hooks_image(r->val->options,
+					json_object_get(p->taskdef, "containerDefinitions"));
+	r->hooks.timeout_s = sp_hooks_timeout(r->val->options);
+	if (!r->hooks.image) {
+		cause(r, "Version %s has platform hooks or commands but no image to run them in:"
+			 " set sprout:hooks Image.", r->label);
+		rc = SP_ERROR;
+		goto out;
+	}
+	if (p->n_env && !(r->hooks.props = calloc(p->n_env, sizeof(char *)))) {
+		rc = SP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < p->n_env; i++) {
+		if (!(r->hooks.props[r->hooks.n_props] =
+			      sp_aprintf("%s=%s", p->env[i].name, p->env[i].value ? p->env[i].value : ""))) {
+			rc = SP_ENOMEM;
+			goto out;
+		}
+		r->hooks.n_props++;
+	}
+	if ((rc = sp_sha256_hex(r->d->data_dir, strlen(r->d->data_dir), hex)))
+		goto out;
+	memcpy(owner, hex, 12);
+	owner[12] = '\0';
+	struct sp_hooks_docker_options o = { r->d->socket, owner, true };
+	if ((rc = sp_hooks_docker_executor_new(&o, &r->hooks.exec)))
+		goto out;
+	ev(r, SP_EVENT_INFO, "Platform hooks and .ebextensions commands: %zu step(s) per instance,"
+			     " run in containers of image %s (timeout %ld s per step).",
+	   sp_hook_plan_count(r->hooks.plan) - 1, r->hooks.image, r->hooks.timeout_s);
+out:
+	if (rc)
+		hooks_release(r);
+	sp_diags_free(&dg);
+	return rc;
+}
+
+/* Every step's result is an event: INFO when it ran or was skipped, WARN when its
+ * failure is ignored, ERROR (with the output's tail) when it fails the deployment. */
+static void hooks_on_step(void *user, const struct sp_hooks_instance *inst,
+			  const struct sp_hook_step_result *res)
+{
+	struct run *r = user;
+	struct sp_buf tail = SP_BUF_INIT(SP_MAX_EVENT_MESSAGE / 2);
+	enum sp_event_severity sev = SP_EVENT_INFO;
+	if (res->outcome == SP_HOOK_FAILED_IGNORED)
+		sev = SP_EVENT_WARN;
+	else if (res->outcome == SP_HOOK_FAILED || res->outcome == SP_HOOK_TIMED_OUT ||
+		 res->outcome == SP_HOOK_NOT_STARTED)
+		sev = SP_EVENT_ERROR;
+	if (sev != SP_EVENT_INFO)
+		(void)sp_hooks_output_tail(res, MAX_HOOK_TAIL_LINES, &tail);
+	if (tail.len)
+		ev(r, sev, "[Instance: %s] %s. Output:\n%s", inst->instance_id,
+		   res->message ? res->message : "?", sp_buf_cstr(&tail));
+	else
+		ev(r, sev, "[Instance: %s] %s.", inst->instance_id, res->message ? res->message : "?");
+	sp_buf_free(&tail);
+}
+
+static int hooks_run_phase(struct run *r, enum sp_hooks_phase phase, const char *id,
+			   const char *root, struct sp_buf *why)
+{
+	struct sp_hooks_report *rep = NULL;
+	if (r->hooks.failed_on[0]) {
+		sp_buf_printf(why, "not deployed: the deployment's hooks failed on instance %s",
+			      r->hooks.failed_on);
+		return SP_ERROR;
+	}
+	if (phase == SP_HOOKS_BEFORE_DEPLOY && !r->hooks.leader[0])
+		snprintf(r->hooks.leader, sizeof(r->hooks.leader), "%s", id);
+	struct sp_hooks_instance inst = { id, root, !strcmp(r->hooks.leader, id) };
+	struct sp_hooks_run_options o;
+	memset(&o, 0, sizeof(o));
+	o.exec = r->hooks.exec;
+	o.image = r->hooks.image;
+	o.timeout_s = r->hooks.timeout_s;
+	o.properties = (const char *const *)r->hooks.props;
+	o.n_properties = r->hooks.n_props;
+	o.on_step = hooks_on_step;
+	o.user = r;
+	ev(r, SP_EVENT_INFO, "[Instance: %s] Running the %s steps%s.", id,
+	   phase == SP_HOOKS_BEFORE_DEPLOY ? "pre-deployment (files, commands, prebuild,"
+					     " container_commands, predeploy)"
+					   : "post-deployment (postdeploy)",
+	   phase == SP_HOOKS_BEFORE_DEPLOY && inst.leader ? " as the command leader" : "");
+	int rc = sp_hooks_run(r->hooks.plan, phase, &inst, &o, &rep);
+	if (rc) {
+		sp_buf_printf(why, "the hooks could not be run: %s", sp_strerror(rc));
+	} else {
+		const struct sp_hook_step_result *f = sp_hooks_report_failure(rep);
+		if (f) {
+			struct sp_buf tail = SP_BUF_INIT(SP_DEPLOY_MAX_CAUSE);
+			(void)sp_hooks_output_tail(f, MAX_HOOK_TAIL_LINES, &tail);
+			sp_buf_puts(why, f->message ? f->message : "a hook failed");
+			if (tail.len)
+				sp_buf_printf(why, ". Output:\n%s", sp_buf_cstr(&tail));
+			sp_buf_free(&tail);
+			rc = SP_ERROR;
+		} else if (phase == SP_HOOKS_BEFORE_DEPLOY) {
+			r->hooks.activated++;
+		}
+	}
+	if (rc)
+		snprintf(r->hooks.failed_on, sizeof(r->hooks.failed_on), "%s", id);
+	sp_hooks_report_free(rep);
+	return rc;
+}
+
+static int hooks_before_activate(void *user, const char *id, const char *root, struct sp_buf *why)
+{
+	return hooks_run_phase(user, SP_HOOKS_BEFORE_DEPLOY, id, root, why);
+}
+
+static int hooks_after_activate(void *user, const char *id, const char *root, struct sp_buf *why)
+{
+	return hooks_run_phase(user, SP_HOOKS_AFTER_DEPLOY, id, root, why);
+}
+
 static int apply(struct run *r, const char *plan, const struct sp_driver_batch *batch)
 {
 	struct sp_diags dg;
@@ -369,7 +552,17 @@ static int apply(struct run *r, const char *plan, const struct sp_driver_batch *
 	spec.task_definition = r->taskdef;
 	spec.plan = plan ? plan : r->plan;
 	spec.source_dir = r->dir;
-	int rc = deploy_apply(r->d, &r->sink, r->drv, &spec, batch, &dg);
+	struct sp_driver_batch b;
+	if (batch)
+		b = *batch;
+	else
+		memset(&b, 0, sizeof(b));
+	if (r->hooks.plan) {
+		b.before_activate = hooks_before_activate;
+		b.after_activate = hooks_after_activate;
+		b.activate_user = r;
+	}
+	int rc = deploy_apply(r->d, &r->sink, r->drv, &spec, batch || r->hooks.plan ? &b : NULL, &dg);
 	if (rc) {
 		cause_diags(r, &dg);
 		json_t *obs = NULL;
@@ -567,19 +760,17 @@ static bool is_immutable(const char *policy)
 	return !strcmp(policy, "Immutable") || !strcmp(policy, "TrafficSplitting");
 }
 
-/* Platform hooks: prebuild/predeploy before the task, postdeploy after (EB's order).
- * The runner (platform-hooks/runner.h) and its Docker executor (engine/hooks) run one
- * instance's steps; wiring them here needs the instances' roots before apply() creates
- * the tasks, which the local driver does not expose yet. This is the integration point:
- * a bundle with runnable hooks gets a WARN event saying they were not run. */
-static void run_hooks(struct run *r, bool before)
+static int run_policy(struct run *r, enum sp_deploy_kind kind)
 {
-	char *path = r->dir ? sp_aprintf("%s/.platform/hooks", r->dir) : NULL;
-	struct stat sb;
-	if (path && before && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		ev(r, SP_EVENT_WARN, "This version has .platform/hooks; sprout does not run platform"
-				     " hooks during deployments yet (docs/deployments.md).");
-	free(path);
+	if (kind == SP_DEPLOY_RESTART)
+		return immutable(r, "Restarting");
+	if (!strcmp(r->policy, "Rolling"))
+		return rolling(r, false);
+	if (!strcmp(r->policy, "RollingWithAdditionalBatch"))
+		return rolling(r, true);
+	if (is_immutable(r->policy))
+		return immutable(r, "Immutable deployment");
+	return all_at_once(r);
 }
 
 static void finish_terminate(struct run *r)
@@ -676,19 +867,8 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 		   r.drv->ops->name);
 		if (!is_immutable(r.policy))
 			save_spec(&r);
-		run_hooks(&r, true);
-		if (dep->kind == SP_DEPLOY_RESTART)
-			rc = immutable(&r, "Restarting");
-		else if (!strcmp(r.policy, "Rolling"))
-			rc = rolling(&r, false);
-		else if (!strcmp(r.policy, "RollingWithAdditionalBatch"))
-			rc = rolling(&r, true);
-		else if (is_immutable(r.policy))
-			rc = immutable(&r, "Immutable deployment");
-		else
-			rc = all_at_once(&r);
-		if (!rc)
-			run_hooks(&r, false);
+		if ((rc = hooks_prepare(&r)) == 0)
+			rc = run_policy(&r, dep->kind);
 	}
 	if (rc == SP_EINVAL && deploy_stopping(d))
 		goto out; /* taken again at the next start */
@@ -727,8 +907,15 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 	}
 	/* Failed (or aborted): say why, leave a clear state. */
 	bool rolled_back = dep->kind == SP_DEPLOY_ROLLBACK;
-	if (r.val && !is_immutable(r.policy) && r.taskdef)
+	/* Hooks that failed before any instance took the version leave the previous one
+	 * running: the environment keeps its version and driver inputs. */
+	bool untouched = r.hooks.failed_on[0] && !r.hooks.activated && r.env.version;
+	if (r.val && !is_immutable(r.policy) && r.taskdef && !untouched)
 		u.version = r.label; /* the instances were given it */
+	if (untouched && r.env.spec_taskdef && r.env.spec_plan) {
+		u.spec_taskdef = r.env.spec_taskdef;
+		u.spec_plan = r.env.spec_plan;
+	}
 	const char *good = r.env.last_good_version;
 	bool rollback = !rolled_back && good && r.label && strcmp(good, r.label) &&
 			r.val && !is_immutable(r.policy) &&
@@ -758,6 +945,7 @@ static void run_deployment(struct sp_deployer *d, struct sp_store *st, struct sp
 out_free:
 	free(health);
 out:
+	hooks_release(&r);
 	sp_validation_free(r.val);
 	free(r.dir);
 	free(r.taskdef);
@@ -766,10 +954,35 @@ out:
 	sp_env_free(&r.env);
 }
 
+/* Hook containers of this engine (sprout.owner, sprout.hook) that are still there. Only
+ * this thread runs hooks, one deployment at a time, so between deployments none of them
+ * belongs to a running step: they are what a crash or a failed removal left. */
+static void remove_hook_containers(struct sp_deployer *d)
+{
+	char hex[SP_SHA256_HEX_LEN + 1], owner[64];
+	struct sp_docker *dk = NULL;
+	json_t *list = NULL, *c;
+	size_t i;
+	if (sp_sha256_hex(d->data_dir, strlen(d->data_dir), hex) ||
+	    sp_docker_open(d->socket, &dk))
+		return;
+	snprintf(owner, sizeof(owner), "sprout.owner=%.12s", hex);
+	const char *labels[] = { owner, "sprout.hook" };
+	if (sp_docker_container_list(dk, labels, 2, &list) == 0)
+		json_array_foreach(list, i, c) {
+			const char *id = json_string_value(json_object_get(c, "Id"));
+			if (id && sp_docker_container_remove(dk, id, true, true) == 0)
+				deploy_log(d, "deploy: removed a leftover hook container %.12s", id);
+		}
+	json_decref(list);
+	sp_docker_close(dk);
+}
+
 void *deploy_worker_main(void *arg)
 {
 	struct sp_deployer *d = arg;
 	struct sp_store *st = NULL;
+	remove_hook_containers(d);
 	while (!deploy_stopping(d)) {
 		if (!st && sp_store_open(d->db_path, &st)) {
 			st = NULL;
@@ -788,6 +1001,7 @@ void *deploy_worker_main(void *arg)
 			   dep.environment, (long long)dep.id);
 		run_deployment(d, st, &dep);
 		sp_deployment_free(&dep);
+		remove_hook_containers(d);
 	}
 	sp_store_close(st);
 	return NULL;

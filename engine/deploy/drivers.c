@@ -385,5 +385,21 @@ void sp_deployer_stop(struct sp_deployer *d)
 	pthread_mutex_lock(&d->drv_mu);
 	(void)sp_driver_shutdown(d->local);
 	pthread_mutex_unlock(&d->drv_mu);
+	/* Nothing checks health while the engine is stopped (the load balancer stops with
+	 * it): Grey until the reconciler observes again at the next start. */
+	struct sp_store *st = NULL;
+	struct sp_env *v = NULL;
+	size_t n = 0;
+	if (sp_store_open(d->db_path, &st) == 0 && sp_store_env_list(st, NULL, &v, &n) == 0) {
+		struct sp_env_update u = SP_ENV_UPDATE_NONE;
+		u.health = "Grey";
+		u.causes = "[\"The engine is stopped: no health checks and no load balancer until it"
+			   " starts again.\"]";
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].driver, "aws") != 0)
+				(void)sp_store_env_update(st, v[i].id, &u);
+	}
+	sp_env_list_free(v, n);
+	sp_store_close(st);
 	deployer_free(d);
 }

@@ -68,21 +68,23 @@ req_as "" GET /health -H 'X-Request-Id: bad id with spaces'
 	ok "an invalid client X-Request-Id is replaced" || not_ok "invalid X-Request-Id replaced"
 
 # --- auth on every endpoint ------------------------------------------------------------
-for ep in "GET /applications" "POST /applications" "GET /applications/a" \
-	"PATCH /applications/a" "DELETE /applications/a" "GET /applications/a/versions" \
-	"POST /applications/a/versions?label=x" "GET /applications/a/versions/x" \
-	"DELETE /applications/a/versions/x" "GET /applications/a/versions/x/bundle" \
-	"GET /buckets" "GET /buckets/b" "PUT /buckets/bkt/k" "GET /buckets/bkt/k" \
-	"DELETE /buckets/bkt/k" "GET /events" "GET /events/stream" "GET /nowhere"; do
-	m=${ep%% *} p=${ep#* }
+# Every route of the table in engine/api/routes.c that is not ROUTE_NO_AUTH (so routes
+# added later are covered too), plus a path that exists nowhere.
+routes=$(sed -n 's/^[[:space:]]*{ "\([A-Z]*\)", "\(\/api\/v1[^"]*\)", [a-z_]*, \(.*\) },.*/\1 \2 \3/p' \
+	"$top/engine/api/routes.c" | grep -v ROUTE_NO_AUTH | cut -d' ' -f1,2 | sed 's/{\*}/k\/x/g; s/{}/x/g')
+nroutes=$(echo "$routes" | grep -c .)
+[ "$nroutes" -ge 13 ] && ok "the route table lists $nroutes authenticated routes" || not_ok "route table parsed" "$routes"
+printf '%s\nGET /nowhere\n' "$routes" > "$W/routes"
+while read -r m p; do
+	[ -n "$m" ] || continue
 	req_as "" "$m" "$p" --max-time 5; s1=$STATUS c1=$(jq_body .error.code)
 	req_as "0000$API_TOKEN" "$m" "$p" --max-time 5; s2=$STATUS
 	req_as "${API_TOKEN%?}x" "$m" "$p" --max-time 5; s3=$STATUS
 	req_as "" "$m" "$p" --max-time 5 -H "Authorization: Basic $API_TOKEN"; s4=$STATUS
 	if [ "$s1$s2$s3$s4" = 401401401401 ] && [ "$c1" = API_UNAUTHORIZED ]; then
-		ok "auth refused without, with a wrong or a non-Bearer token: $ep"
-	else not_ok "auth refused on $ep" "statuses $s1 $s2 $s3 $s4 code $c1"; fi
-done
+		ok "auth refused without, with a wrong or a non-Bearer token: $m $p"
+	else not_ok "auth refused on $m $p" "statuses $s1 $s2 $s3 $s4 code $c1"; fi
+done < "$W/routes"
 req GET /applications
 [ "$STATUS" = 200 ] && [ "$(header WWW-Authenticate)" = "" ] && ok "the right token is accepted" ||
 	not_ok "right token accepted"

@@ -84,16 +84,16 @@ else
 		"$(env_events "$ENV" | tail -n 15)"
 fi
 D=$(env_describe "$ENV")
-URL=$(echo "$D" | jq -r .url)
-LB=$(echo "$D" | jq -r .load_balancer.address)
-if [ "$(echo "$D" | jq '.instances | length')" = 3 ] &&
-	[ "$(echo "$D" | jq '[.instances[].task.containers | length] | add')" = 6 ] &&
-	[ "$(echo "$D" | jq -r .task_definition)" = "$(echo "$D" | jq -r .plan.taskDefinition)" ] &&
-	echo "$D" | jq -e '.cluster and (.listeners | length == 2) and (.security_group_rules | length >= 2)' >/dev/null &&
-	echo "$D" | jq -e '[.instances[] | .address and .health == "Green"] | all' >/dev/null; then
-	ok "describe: 3 instances, 6 containers, listeners, rules, cluster, task definition $(echo "$D" | jq -r .task_definition)"
+URL=$(printf '%s\n' "$D" | jq -r .url)
+LB=$(printf '%s\n' "$D" | jq -r .load_balancer.address)
+if [ "$(printf '%s\n' "$D" | jq '.instances | length')" = 3 ] &&
+	[ "$(printf '%s\n' "$D" | jq '[.instances[].task.containers | length] | add')" = 6 ] &&
+	[ "$(printf '%s\n' "$D" | jq -r .task_definition)" = "$(printf '%s\n' "$D" | jq -r .plan.taskDefinition)" ] &&
+	printf '%s\n' "$D" | jq -e '.cluster and (.listeners | length == 2) and (.security_group_rules | length >= 2)' >/dev/null &&
+	printf '%s\n' "$D" | jq -e '[.instances[] | .address and .health == "Green"] | all' >/dev/null; then
+	ok "describe: 3 instances, 6 containers, listeners, rules, cluster, task definition $(printf '%s\n' "$D" | jq -r .task_definition)"
 else
-	nok "describe shows instances, tasks, containers, listeners, rules" "$(echo "$D" | jq -c .)"
+	nok "describe shows instances, tasks, containers, listeners, rules" "$(printf '%s\n' "$D" | jq -c .)"
 fi
 ids=""
 for i in $(seq 1 30); do ids="$ids $(curl -s --max-time 2 "${URL}id.txt")"; done
@@ -105,7 +105,7 @@ if curl -s --max-time 2 "http://$LB:8080/status.json" | grep -q '"api"'; then
 else
 	nok "the extra listener on 8080 reaches the linked api container"
 fi
-inst=$(echo "$D" | jq -r '.instances[0].root')
+inst=$(printf '%s\n' "$D" | jq -r '.instances[0].root')
 if ls "$inst"/var/log/containers/web/access.log >/dev/null 2>&1 &&
 	ls "$inst"/var/app/current/www/index.html >/dev/null 2>&1; then
 	ok "instance folder holds var/app/current and the awseb-logs-web mount"
@@ -115,7 +115,7 @@ fi
 
 # ---- kill an essential container: the task is replaced ----
 if stage kill; then
-	victim=$(echo "$D" | jq -r '.instances[1].task.containers[] | select(.name=="web") | .name' >/dev/null;
+	victim=$(printf '%s\n' "$D" | jq -r '.instances[1].task.containers[] | select(.name=="web") | .name' >/dev/null;
 		docker ps -q --filter "label=sprout.env=$ENV" --filter "label=sprout.container=web" | head -n 1)
 	old_task=$(docker inspect -f '{{index .Config.Labels "sprout.task"}}' "$victim")
 	docker kill "$victim" >/dev/null
@@ -177,13 +177,13 @@ if stage failure; then
 	 {"namespace":"aws:elasticbeanstalk:command","option_name":"DeploymentPolicy","value":"AllAtOnce"}]}' >/dev/null
 	env_wait_ready "$ENV" 240
 	dep=$(api GET "/environments/$ENV/deployments?limit=1")
-	if [ "$(echo "$dep" | jq -r '.deployments[0].status')" = Failed ] &&
-		echo "$dep" | jq -r '.deployments[0].cause' | grep -q "exit" &&
+	if [ "$(printf '%s\n' "$dep" | jq -r '.deployments[0].status')" = Failed ] &&
+		printf '%s\n' "$dep" | jq -r '.deployments[0].cause' | grep -q "exit" &&
 		env_events "$ENV" ERROR | grep -q "Failed to deploy application" &&
 		env_events "$ENV" ERROR | grep -q "web is failing on purpose"; then
 		ok "a version whose essential container exits 1 fails: exit code and log tail in events"
 	else
-		nok "a failing version is reported with exit code and log tail" "$(echo "$dep" | jq -c '.deployments[] | {kind,status,version_label}')" \
+		nok "a failing version is reported with exit code and log tail" "$(printf '%s\n' "$dep" | head -c 400)" \
 			"$(env_events "$ENV" | tail -n 10)"
 	fi
 	env_update "$ENV" '{"version_label":"v1"}' >/dev/null
@@ -199,9 +199,9 @@ if stage failure; then
 	sleep 2
 	env_wait_ready "$ENV" 300
 	dep=$(api GET "/environments/$ENV/deployments?limit=2")
-	echo "$dep" > "$WORK/rollback-deps.json"
-	if [ "$(echo "$dep" | jq -r '.deployments[1].status')" = Failed ] &&
-		[ "$(echo "$dep" | jq -r '.deployments[0].kind + " " + .deployments[0].status')" = "rollback Succeeded" ] &&
+	printf '%s\n' "$dep" > "$WORK/rollback-deps.json"
+	if [ "$(printf '%s\n' "$dep" | jq -r '.deployments[1].status')" = Failed ] &&
+		[ "$(printf '%s\n' "$dep" | jq -r '.deployments[0].kind + " " + .deployments[0].status')" = "rollback Succeeded" ] &&
 		env_events "$ENV" | grep -q "RollbackOnFailure is set: redeploying the last good version v1" &&
 		env_wait_health "$ENV" Green 120 && [ "$(env_describe "$ENV" | jq -r .version_label)" = v1 ]; then
 		ok "RollbackOnFailure redeploys the last good version by itself"

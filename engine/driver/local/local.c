@@ -294,8 +294,21 @@ static int copy_tree(const char *src, const char *dst)
 	return rc;
 }
 
-/* The version's files into var/app/staging, then swapped into var/app/current. */
-static int deploy_files(const json_t *inst, const char *source_dir)
+/* The version's files into a fresh var/app/staging. */
+static int stage_files(const json_t *inst, const char *source_dir)
+{
+	char *staging = sp_aprintf("%s/var/app/staging", sget(inst, "root"));
+	int rc = SP_ENOMEM;
+	if (staging) {
+		(void)sp_rm_rf(staging);
+		rc = copy_tree(source_dir, staging);
+	}
+	free(staging);
+	return rc;
+}
+
+/* var/app/staging swapped into var/app/current; staging left empty. */
+static int swap_files(const json_t *inst)
 {
 	const char *root = sget(inst, "root");
 	char *staging = sp_aprintf("%s/var/app/staging", root);
@@ -304,11 +317,8 @@ static int deploy_files(const json_t *inst, const char *source_dir)
 	int rc = SP_ENOMEM;
 	if (!staging || !current || !old)
 		goto out;
-	(void)sp_rm_rf(staging);
 	(void)sp_rm_rf(old);
-	rc = copy_tree(source_dir, staging);
-	if (rc)
-		goto out;
+	rc = 0;
 	if (rename(current, old) != 0 && errno != ENOENT) {
 		rc = SP_EIO;
 		goto out;
@@ -324,6 +334,13 @@ out:
 	free(current);
 	free(old);
 	return rc;
+}
+
+/* The version's files into var/app/staging, then swapped into var/app/current. */
+static int deploy_files(const json_t *inst, const char *source_dir)
+{
+	int rc = stage_files(inst, source_dir);
+	return rc ? rc : swap_files(inst);
 }
 
 /* ---- constructor and simple ops ---- */
@@ -580,6 +597,13 @@ static bool batch_lists(const char *const *v, size_t n, const char *id)
 	return false;
 }
 
+/* A batch of a deployment policy (not only activation callbacks): replaced tasks are
+ * drained first. */
+static bool batch_is_policy(const struct sp_driver_batch *b)
+{
+	return b && (b->restrict_tasks || b->n_only_instances || b->n_remove_instances);
+}
+
 /* apply(), optionally limited to a batch (sp_driver_local_apply_batch, local.h). */
 static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		       const struct sp_driver_batch *batch, struct sp_diags *d)
@@ -698,7 +722,27 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		if (batch && batch->restrict_tasks && json_object_get(inst, "task") &&
 		    !batch_lists(batch->only_instances, batch->n_only_instances, sget(inst, "id")))
 			continue;
-		if (batch && plan.load_balanced && json_object_get(inst, "task") &&
+		/* The version is staged and the deployment hooks run while the old task
+		 * still serves; a failure keeps that task. */
+		bool staged = false;
+		if (spec->source_dir && batch && batch->before_activate) {
+			if ((rc = stage_files(inst, spec->source_dir))) {
+				derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot stage the version's files",
+				     sget(inst, "id"));
+				failed = true;
+				continue;
+			}
+			sp_buf_reset(&err);
+			if (batch->before_activate(batch->activate_user, sget(inst, "id"), sget(inst, "root"),
+						   &err)) {
+				derr(d, "DRIVER_HOOK_FAILED", "see the events and var/log/eb-hooks.log",
+				     "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
+				failed = true;
+				continue;
+			}
+			staged = true;
+		}
+		if (batch_is_policy(batch) && plan.load_balanced && json_object_get(inst, "task") &&
 		    !strcmp(sget(json_object_get(inst, "task"), "state"), "RUNNING")) {
 			/* A batch deployment takes the instance out of rotation first. */
 			(void)local_lb_set_instance(l, st, sget(inst, "id"), "drain");
@@ -710,7 +754,8 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 				   sget(json_object_get(inst, "task"), "id"));
 			(void)local_task_remove(l, env, inst);
 		}
-		if (spec->source_dir && (rc = deploy_files(inst, spec->source_dir))) {
+		if (spec->source_dir &&
+		    (rc = staged ? swap_files(inst) : deploy_files(inst, spec->source_dir))) {
 			derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot put the version's files in place",
 			     sget(inst, "id"));
 			failed = true;
@@ -731,6 +776,20 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 	if (json_object_size(fresh) && wait_ready(l, env, st, taskdef, &plan, fresh, d))
 		failed = true;
 	(void)local_state_save(l, env, st);
+	if (spec->source_dir && batch && batch->after_activate)
+		json_array_foreach(instances, i, inst) {
+			json_t *task = json_object_get(inst, "task");
+			if (!task || !json_object_get(fresh, sget(inst, "id")) ||
+			    strcmp(sget(task, "state"), "RUNNING"))
+				continue;
+			sp_buf_reset(&err);
+			if (batch->after_activate(batch->activate_user, sget(inst, "id"), sget(inst, "root"),
+						  &err)) {
+				derr(d, "DRIVER_HOOK_FAILED", "see the events and var/log/eb-hooks.log",
+				     "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
+				failed = true;
+			}
+		}
 
 	/* Leaving instances: out of rotation, drained, then removed. */
 	bool any_leaving = false;

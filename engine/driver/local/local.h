@@ -48,6 +48,26 @@ struct sp_driver_batch {
 	size_t n_only_instances;
 	const char *const *remove_instances;
 	size_t n_remove_instances;
+	/* Activation callbacks (engine/deploy runs the platform hooks in them; each may be
+	 * NULL; a batch with only these set is a plain apply). Called only when
+	 * spec->source_dir is set, for each instance that gets a new task, on the thread
+	 * calling apply, with strings borrowed for the call:
+	 *  - before_activate: after the version was copied into <instance_root>/var/app/staging
+	 *    and before the instance's old task is drained and removed, staging is swapped
+	 *    into var/app/current and the new task starts. The old task keeps serving while
+	 *    it runs. Non-zero: that instance keeps its old task (and old var/app/current),
+	 *    apply goes on with the other instances and returns SP_ERROR with a
+	 *    DRIVER_HOOK_FAILED diagnostic "[Instance: <id>] <why>".
+	 *  - after_activate: after the new task is RUNNING (answers on its instance ports),
+	 *    before the load balancer is synced. Non-zero: the same diagnostic; the task
+	 *    keeps running (as on EB, a failed postdeploy hook fails the deployment, not the
+	 *    application).
+	 * `why` (capped) gets one line (or a few) saying what failed. */
+	int (*before_activate)(void *user, const char *instance_id, const char *instance_root,
+			       struct sp_buf *why);
+	int (*after_activate)(void *user, const char *instance_id, const char *instance_root,
+			      struct sp_buf *why);
+	void *activate_user;
 };
 
 /* apply() limited by batch (NULL: the same as sp_driver_apply). A driver that is not the

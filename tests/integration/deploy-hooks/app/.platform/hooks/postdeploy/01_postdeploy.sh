@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "postdeploy $(pwd)" >> /var/app/current/order.log

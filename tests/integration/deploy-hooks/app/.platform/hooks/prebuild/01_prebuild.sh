@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "prebuild $(pwd)" >> /var/app/staging/order.log

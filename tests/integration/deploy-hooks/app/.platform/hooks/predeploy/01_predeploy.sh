@@ -1,0 +1,2 @@
+#!/bin/sh
+echo predeploy >> /var/app/staging/order.log

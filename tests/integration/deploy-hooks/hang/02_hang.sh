@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "hanging on purpose"
+exec sleep 300
