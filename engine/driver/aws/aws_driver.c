@@ -178,6 +178,12 @@ static int aws_apply(void *ctx, const struct sp_driver_spec *spec, struct sp_dia
 	    (rc = awsd_asg_ensure(&r, &plan)) ||
 	    (rc = awsd_tasks_reconcile(&r, spec->version_label)))
 		goto out;
+	struct awsd *ad = ctx;
+	snprintf(ad->applied_env, sizeof(ad->applied_env), "%s", spec->environment);
+	snprintf(ad->applied_family, sizeof(ad->applied_family), "%s", r.family);
+	snprintf(ad->applied_taskdef, sizeof(ad->applied_taskdef), "%s", r.taskdef_arn);
+	snprintf(ad->applied_version, sizeof(ad->applied_version), "%s",
+		 spec->version_label ? spec->version_label : "");
 out:
 	if (have_plan)
 		sp_driver_plan_free(&plan);
@@ -309,6 +315,49 @@ static const char *tail(const char *arn)
 	return s ? s + 1 : arn;
 }
 
+/* Has an ACTIVE container instance joined without a task of the last apply's task
+ * definition (only for the environment and family that apply was about)? */
+static bool joined_without_task(const struct awsd *d, const char *env, const char *family,
+				const json_t *cis, const json_t *tasks)
+{
+	size_t i, j;
+	json_t *ci, *t;
+	if (!d->applied_taskdef[0] || strcmp(d->applied_env, env) ||
+	    strcmp(d->applied_family, family))
+		return false;
+	json_array_foreach(cis, i, ci) {
+		const char *arn = json_string_value(json_object_get(ci, "containerInstanceArn"));
+		const char *status = json_string_value(json_object_get(ci, "status"));
+		bool has = false;
+		if (!arn || !status || strcmp(status, "ACTIVE"))
+			continue;
+		json_array_foreach(tasks, j, t) {
+			const char *on = json_string_value(json_object_get(t, "containerInstanceArn"));
+			const char *td = json_string_value(json_object_get(t, "taskDefinitionArn"));
+			const char *desired = json_string_value(json_object_get(t, "desiredStatus"));
+			if (on && td && !strcmp(on, arn) && !strcmp(td, d->applied_taskdef) &&
+			    (!desired || !strcmp(desired, "RUNNING")))
+				has = true;
+		}
+		if (!has)
+			return true;
+	}
+	return false;
+}
+
+/* ECS's lastStatus in the engine's words (driver.md): PENDING, RUNNING or STOPPED. */
+static const char *task_state(const char *last, const char *desired)
+{
+	if (!last)
+		return "PENDING";
+	if (!strcmp(last, "RUNNING"))
+		return desired && strcmp(desired, "RUNNING") ? "STOPPED" : "RUNNING";
+	if (!strcmp(last, "STOPPED") || !strcmp(last, "DEACTIVATING") ||
+	    !strcmp(last, "STOPPING") || !strcmp(last, "DEPROVISIONING"))
+		return "STOPPED";
+	return "PENDING";
+}
+
 static int aws_observe(void *ctx, const char *environment, json_t **out)
 {
 	struct awsd_run r;
@@ -332,6 +381,15 @@ static int aws_observe(void *ctx, const char *environment, json_t **out)
 		goto out;
 	if (exists && (rc = awsd_cluster_state(&r, &cis, &tasks)))
 		goto out;
+	if (exists && joined_without_task(r.d, environment, r.family, cis, tasks)) {
+		snprintf(r.taskdef_arn, sizeof(r.taskdef_arn), "%s", r.d->applied_taskdef);
+		json_decref(cis);
+		json_decref(tasks);
+		cis = tasks = NULL;
+		if ((rc = awsd_tasks_reconcile(&r, r.d->applied_version)) ||
+		    (rc = awsd_cluster_state(&r, &cis, &tasks)))
+			goto out;
+	}
 	if (!cis)
 		cis = json_array();
 	if (!tasks)
@@ -354,10 +412,11 @@ static int aws_observe(void *ctx, const char *environment, json_t **out)
 					    &tdresp)
 			 : SP_ENOTFOUND;
 	json_decref(tdreq);
+	const char *ver = NULL, *cur_arn = NULL;
 	if (tdrc == 0) {
 		json_t *t = json_object_get(tdresp, "taskDefinition");
-		const char *ver = NULL;
 		size_t i;
+		cur_arn = json_string_value(json_object_get(t, "taskDefinitionArn"));
 		json_t *tag;
 		json_array_foreach(json_object_get(tdresp, "tags"), i, tag) {
 			const char *k = json_string_value(json_object_get(tag, "key"));
@@ -380,14 +439,20 @@ static int aws_observe(void *ctx, const char *environment, json_t **out)
 	json_array_foreach(tasks, i, x) {
 		const char *ci = json_string_value(json_object_get(x, "containerInstanceArn"));
 		json_t *cio = find_by(cis, "containerInstanceArn", ci);
+		const char *tdarn = json_string_value(json_object_get(x, "taskDefinitionArn"));
+		/* state, version and stoppedReason are the engine's words (driver.md) */
 		json_array_append_new(
-			tlist, json_pack("{s:s?, s:O?, s:O?, s:O?, s:O?, s:O?}", "id",
+			tlist, json_pack("{s:s?, s:O?, s:s?, s:O?, s:O?, s:O?, s:s, s:s?, s:O?}", "id",
 					 tail(json_string_value(json_object_get(x, "taskArn"))), "arn",
-					 json_object_get(x, "taskArn"), "taskDefinitionArn",
-					 json_object_get(x, "taskDefinitionArn"), "lastStatus",
-					 json_object_get(x, "lastStatus"), "desiredStatus",
+					 json_object_get(x, "taskArn"), "taskDefinitionArn", tdarn,
+					 "lastStatus", json_object_get(x, "lastStatus"), "desiredStatus",
 					 json_object_get(x, "desiredStatus"), "instanceId",
-					 json_object_get(cio, "ec2InstanceId")));
+					 json_object_get(cio, "ec2InstanceId"), "state",
+					 task_state(json_string_value(json_object_get(x, "lastStatus")),
+						    json_string_value(json_object_get(x, "desiredStatus"))),
+					 "version",
+					 tdarn && cur_arn && !strcmp(tdarn, cur_arn) ? ver : NULL,
+					 "stoppedReason", json_object_get(x, "stoppedReason")));
 	}
 	json_array_foreach(json_object_get(asg, "instances"), i, x) {
 		const char *id = json_string_value(json_object_get(x, "id"));
@@ -396,17 +461,26 @@ static int aws_observe(void *ctx, const char *environment, json_t **out)
 		json_t *task = ci_arn ? find_by(tlist, "instanceId", id) : NULL;
 		json_t *lbs = find_by(json_object_get(lb, "instanceHealth"), "instanceId", id);
 		const char *lbstate = json_string_value(json_object_get(lbs, "state"));
-		const char *tstate = json_string_value(json_object_get(task, "lastStatus"));
-		json_t *o = json_pack("{s:s?, s:O?, s:O?, s:s?, s:s?, s:O}", "id", id,
+		const char *tstate = json_string_value(json_object_get(task, "state"));
+		bool run = tstate && !strcmp(tstate, "RUNNING");
+		bool in_service = !lb || (lbstate && !strcmp(lbstate, "InService"));
+		/* health in the engine's colours (driver.md): Grey without a task or while it
+		 * starts, Red when it stopped, Green running and InService, else Yellow; the
+		 * Auto Scaling group's own verdict is asgHealth. */
+		const char *colour = !task || !tstate || !strcmp(tstate, "PENDING") ? "Grey"
+				     : !run					  ? "Red"
+				     : in_service				  ? "Green"
+										  : "Yellow";
+		json_t *o = json_pack("{s:s?, s:O?, s:s, s:O?, s:s?, s:s?, s:{s:s?}, s:O}", "id", id,
 				      "lifecycleState", json_object_get(x, "lifecycleState"), "health",
-				      json_object_get(x, "health"), "containerInstanceArn", ci_arn,
-				      "loadBalancerState", lbstate, "task",
+				      colour, "asgHealth", json_object_get(x, "health"),
+				      "containerInstanceArn", ci_arn, "loadBalancerState", lbstate,
+				      "loadBalancer", "status", lbstate, "task",
 				      task ? task : json_null());
 		json_array_append_new(instances, o);
 		n++;
-		bool run = tstate && !strcmp(tstate, "RUNNING");
 		running += run;
-		if (run && (!lb || (lbstate && !strcmp(lbstate, "InService"))))
+		if (run && in_service)
 			healthy++;
 	}
 	json_object_set_new(doc, "instances", instances);
@@ -440,6 +514,9 @@ static int aws_destroy(void *ctx, const char *environment, struct sp_diags *d)
 	/* The family is a tag of the cluster: read it before anything goes. */
 	if ((rc = awsd_cluster_find(&r, &exists, NULL)))
 		return rc;
+	struct awsd *ad = ctx;
+	if (!strcmp(ad->applied_env, environment))
+		ad->applied_env[0] = ad->applied_taskdef[0] = '\0';
 	if ((rc = awsd_ecs_stop_tasks(&r)) || (rc = awsd_infra_destroy(&r)) ||
 	    (rc = awsd_ecs_destroy(&r)))
 		return rc;

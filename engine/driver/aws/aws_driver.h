@@ -29,13 +29,17 @@
  *                          startedBy "sprout"); a task of another revision is stopped and
  *                          the current one started (all at once).
  * Instances join the cluster when their ECS agent registers; apply() starts tasks on the
- * ones that have joined, and the engine's reconciler calls apply() again for the rest.
+ * ones that have joined, and observe() starts the last successful apply's task (kept in
+ * memory per driver, forgotten by destroy()) on those that join later, so a deployment
+ * waiting for Green sees them start; the engine's reconciler calls apply() again too.
  * Every change is an INFO event ("Created security group awseb-ENV-loadbalancer (sg-...)."); an apply that
  * finds everything as planned sends no change event at all.
  *
  * observe() returns {"environment", "driver": "aws", "region", "cluster", "taskDefinition",
- * "loadBalancer", "autoScalingGroup", "instances": [{"id", "lifecycleState", "health",
- * "containerInstanceArn", "loadBalancerState", "task": {...} | null}], "tasks": [...],
+ * "loadBalancer", "autoScalingGroup", "instances": [{"id", "lifecycleState", "health"
+ * (the engine's Green/Yellow/Red/Grey), "asgHealth", "containerInstanceArn",
+ * "loadBalancerState", "loadBalancer": {"status"}, "task": {..., "state" (PENDING,
+ * RUNNING, STOPPED), "version", "stoppedReason"} | null}], "tasks": [...],
  * "health": "Green" | "Yellow" | "Red" | "Grey"}; SP_ENOTFOUND when the environment has
  * neither a cluster (tagged sprout:environment=ENV) nor an Auto Scaling group.
  *

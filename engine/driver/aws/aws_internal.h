@@ -24,6 +24,13 @@ struct awsd {
 	int delete_wait_s;
 	sp_driver_event_fn on_event;
 	void *event_user;
+	/* The last successful apply: observe() starts its tasks on instances that join the
+	 * cluster later (as EB's instance bootstrap does), so a deployment waiting for Green
+	 * sees them start. Cleared by destroy(). */
+	char applied_env[SP_DRIVER_MAX_ENV_NAME + 1];
+	char applied_family[AWSD_NAME_MAX];
+	char applied_taskdef[AWSD_NAME_MAX];
+	char applied_version[AWSD_NAME_MAX];
 };
 
 struct awsd_names {
