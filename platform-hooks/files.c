@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/base/base64.h"
 #include "engine/base/path.h"
 #include "platform-hooks/hooks.h"
 #include "engine/base/banned.h"
@@ -279,57 +280,7 @@ out:
 	return rc;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int sp_hooks_base64_decode(const char *s, size_t n, struct sp_buf *out)
 {
-	struct sp_buf tmp = SP_BUF_INIT(out->max);
-	unsigned acc = 0;
-	int bits = 0, rc = 0;
-	size_t pad = 0, chars = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		int v = b64_value(c);
-		if (v < 0 || pad) {
-			rc = SP_EINVAL; /* a foreign character, or data after padding */
-			goto out;
-		}
-		chars++;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			rc = sp_buf_putc(&tmp, (char)((acc >> bits) & 0xff));
-			if (rc)
-				goto out;
-		}
-	}
-	/* 1 leftover character cannot be; padding must complete a group of 4 */
-	if (chars % 4 == 1 || pad > 2 || (pad && (chars + pad) % 4 != 0)) {
-		rc = SP_EINVAL;
-		goto out;
-	}
-	rc = sp_buf_append(out, tmp.data ? tmp.data : "", tmp.len);
-out:
-	sp_buf_free(&tmp);
-	return rc;
+	return sp_base64_decode_spaced(s, n, out);
 }

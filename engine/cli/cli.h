@@ -118,6 +118,11 @@ struct sp_cli_upload {
 int sp_cli_upload_version(const char *cmd, struct sp_client *c, const struct sp_project *p,
 			  const struct sp_cli_upload *u, char **label_out);
 
+/* (cmd_deploy.c) A version's description from a commit message: EB's rule, a message
+ * longer than 200 characters is cut to 195 and "...". Caller frees; NULL when out of
+ * memory. */
+char *sp_cli_version_description(const char *message);
+
 /* (cmd_deploy.c) --timeout: minutes as in the EB CLI ("10"), or "90s" / "2m"; at most
  * 24 h. 0 or SP_EINVAL. */
 int sp_cli_parse_timeout(const char *s, long *seconds);
@@ -175,6 +180,42 @@ struct sp_cli_env_op {
  * SP_EXIT_FAILED (API error, Ctrl-C). *final (may be NULL) gets the environment. */
 int sp_cli_env_operate(struct sp_cli_env_ctx *x, const struct sp_cli_env_op *op, json_t **final);
 #define SP_CLI_ENV_DEFAULT_TIMEOUT_S (10 * 60) /* the EB CLI waits 10 minutes */
+
+/* --- (cli_env.c) the options and the ENV operand of the environment commands ------------ */
+
+/* What an environment command's options gave (strings point into argv). */
+struct sp_cli_env_args {
+	struct sp_cli_conn conn; /* --endpoint, --token */
+	const char *env;         /* -e/--env/--environment, or NULL */
+	long timeout_s;          /* --timeout; 0 when not given */
+	bool nohang, json, force;
+};
+/* The options besides --json, --endpoint and --token, which every one takes. */
+enum {
+	SP_CLI_OPT_ENV = 1 << 0,     /* -e/--env/--environment ENV */
+	SP_CLI_OPT_FORCE = 1 << 1,   /* --force */
+	SP_CLI_OPT_TIMEOUT = 1 << 2, /* --timeout T (sp_cli_parse_timeout) */
+	SP_CLI_OPT_NOHANG = 1 << 3,  /* --nohang */
+	SP_CLI_OPT_ENVIRONMENT = 1 << 4, /* --environment ENV, with SP_CLI_OPT_ENV */
+};
+/* Parses the options in accept (getopt_long; optind at the first operand after).
+ * SP_EXIT_OK, or SP_EXIT_USAGE with the usage error printed. */
+int sp_cli_env_parse_options(const char *cmd, int argc, char **argv, unsigned accept,
+			     struct sp_cli_env_args *out);
+/* At most one ENV operand at argv[optind] (else a usage error), then sp_cli_env_open
+ * with need_env. An exit code; *x to close only on SP_EXIT_OK. */
+int sp_cli_env_open_operand(const char *cmd, const struct sp_cli_env_args *a, int argc,
+			    char **argv, struct sp_cli_env_ctx *x);
+/* sp_cli_env_open_operand, then sp_cli_env_describe into *env. An exit code; *x to
+ * close and *env to free only on SP_EXIT_OK. */
+int sp_cli_env_open_described(const char *cmd, const struct sp_cli_env_args *a, int argc,
+			      char **argv, struct sp_cli_env_ctx *x, json_t **env);
+/* --timeout, else SP_CLI_ENV_DEFAULT_TIMEOUT_S. */
+long sp_cli_env_timeout(const struct sp_cli_env_args *a);
+/* Fills op's started (takes started, may be NULL: SP_EXIT_FAILED), nohang, json and
+ * timeout_s from a, then sp_cli_env_operate without *final. An exit code. */
+int sp_cli_env_operate_as_asked(struct sp_cli_env_ctx *x, const struct sp_cli_env_args *a,
+				struct sp_cli_env_op *op, char *started);
 
 /* Small output helpers: a member's string or "", pretty JSON on stdout, a health colour
  * (coloured on a terminal). */

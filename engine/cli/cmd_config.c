@@ -115,40 +115,14 @@ int sp_cli_env_update_options(struct sp_cli_env_ctx *x, json_t *settings, json_t
 
 int cmd_config(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "nohang", no_argument, NULL, 'n' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	const char *env = NULL;
-	bool json = false, nohang = false;
-	long timeout_s = 0;
 	json_t *list = NULL;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "e:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'e': env = optarg; break;
-		case 'n': nohang = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		case 't':
-			if (sp_cli_parse_timeout(optarg, &timeout_s))
-				return sp_cli_usage_error("config", "--timeout takes minutes (10) or"
-							  " a duration (90s, 2m) up to 24 h");
-			break;
-		default:
-			return sp_cli_usage_error("config", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	int ret;
+	if ((ret = sp_cli_env_parse_options("config", argc, argv,
+					    SP_CLI_OPT_ENV | SP_CLI_OPT_TIMEOUT | SP_CLI_OPT_NOHANG, &a)))
+		return ret;
+	const char *env = a.env;
 	const char *sub = optind < argc ? argv[optind] : NULL;
 	bool set = sub && strcmp(sub, "set") == 0, unset = sub && strcmp(sub, "unset") == 0;
 	if (!set && !unset) {
@@ -163,9 +137,9 @@ int cmd_config(int argc, char **argv)
 				return sp_cli_usage_error("config", "name the environment once");
 			env = argv[optind];
 		}
-		if ((ret = sp_cli_env_open("config", &conn, env, true, &x)))
+		if ((ret = sp_cli_env_open("config", &a.conn, env, true, &x)))
 			return ret;
-		ret = show(&x, json);
+		ret = show(&x, a.json);
 		sp_cli_env_close(&x);
 		return ret;
 	}
@@ -199,13 +173,13 @@ int cmd_config(int argc, char **argv)
 		}
 		json_array_append_new(list, s);
 	}
-	if ((ret = sp_cli_env_open("config", &conn, env, true, &x))) {
+	if ((ret = sp_cli_env_open("config", &a.conn, env, true, &x))) {
 		json_decref(list);
 		return ret;
 	}
 	char *started = sp_aprintf("Updating the configuration of \"%s\".", x.env);
 	ret = sp_cli_env_update_options(&x, set ? list : NULL, unset ? list : NULL, started,
-					timeout_s, nohang, json);
+					a.timeout_s, a.nohang, a.json);
 	free(started);
 	json_decref(list);
 	sp_cli_env_close(&x);

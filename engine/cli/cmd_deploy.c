@@ -190,10 +190,8 @@ static int terminal_width(int fd)
 	return 80;
 }
 
-/* EB's rule: a description longer than 200 characters is cut to 195 and "...". */
-static char *description_for(const struct sp_cli_upload *u, const struct sp_git_info *g)
+char *sp_cli_version_description(const char *m)
 {
-	const char *m = u->message ? u->message : g->subject ? g->subject : "sprout deploy";
 	size_t chars = 0, cut = 0, i;
 	for (i = 0; m[i]; i++) {
 		if (((unsigned char)m[i] & 0xc0) != 0x80) {
@@ -205,6 +203,12 @@ static char *description_for(const struct sp_cli_upload *u, const struct sp_git_
 	if (chars <= SP_MAX_DESCRIPTION)
 		return sp_strdup(m);
 	return sp_aprintf("%.*s...", (int)cut, m);
+}
+
+static char *description_for(const struct sp_cli_upload *u, const struct sp_git_info *g)
+{
+	return sp_cli_version_description(u->message ? u->message
+					   : g->subject ? g->subject : "sprout deploy");
 }
 
 struct wait_ctx {

@@ -446,22 +446,6 @@ static int lock_env(struct hook *h, const char *env)
 	return fd;
 }
 
-/* EB's rule: a description longer than 200 characters is cut to 195 and "...". */
-static char *description_of(const char *subject)
-{
-	size_t chars = 0, cut = 0, i;
-	for (i = 0; subject[i]; i++) {
-		if (((unsigned char)subject[i] & 0xc0) != 0x80) {
-			if (chars == 195)
-				cut = i;
-			chars++;
-		}
-	}
-	if (chars <= SP_MAX_DESCRIPTION)
-		return sp_strdup(subject);
-	return sp_aprintf("%.*s...", (int)cut, subject);
-}
-
 static int versions_path(const char *app, const char *label, struct sp_buf *out)
 {
 	sp_buf_reset(out);
@@ -624,7 +608,7 @@ static int create_version(struct hook *h, struct sp_client *c, const struct sp_r
 	sp_client_error_init(&err);
 	if (sp_gitrepo_commit_subject(h->repo, u->new_sha, &subject) != 0)
 		sp_buf_reset(&subject);
-	if (!(desc = description_of(subject.len ? sp_buf_cstr(&subject) : "git push")))
+	if (!(desc = sp_cli_version_description(subject.len ? sp_buf_cstr(&subject) : "git push")))
 		goto out;
 	const char *q[] = { "label", label, "description", desc, "source", "git", NULL };
 	if (versions_path(app, NULL, &path) || sp_client_path_query(&path, q) ||

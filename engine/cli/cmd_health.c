@@ -38,36 +38,15 @@ static void print_instance(const json_t *in)
 
 int cmd_health(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	bool json = false;
 	json_t *e = NULL, *v;
 	size_t i;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		default:
-			return sp_cli_usage_error("health", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return sp_cli_usage_error("health", "takes at most one ENV");
-	if ((ret = sp_cli_env_open("health", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+	int ret;
+	if ((ret = sp_cli_env_parse_options("health", argc, argv, 0, &a)) ||
+	    (ret = sp_cli_env_open_described("health", &a, argc, argv, &x, &e)))
 		return ret;
-	if ((ret = sp_cli_env_describe(&x, &e)))
-		goto out;
-	if (json) {
+	if (a.json) {
 		json_t *h = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "environment_name",
 				      json_object_get(e, "environment_name"), "status",
 				      json_object_get(e, "status"), "health",

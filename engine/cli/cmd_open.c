@@ -29,36 +29,15 @@ static void browse(const char *url)
 
 int cmd_open(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	bool json = false;
 	json_t *e = NULL;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		default:
-			return sp_cli_usage_error("open", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return sp_cli_usage_error("open", "takes at most one ENV");
-	if ((ret = sp_cli_env_open("open", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+	int ret;
+	if ((ret = sp_cli_env_parse_options("open", argc, argv, 0, &a)) ||
+	    (ret = sp_cli_env_open_described("open", &a, argc, argv, &x, &e)))
 		return ret;
-	if ((ret = sp_cli_env_describe(&x, &e)))
-		goto out;
 	const char *url = json_string_value(json_object_get(e, "url"));
-	if (json) {
+	if (a.json) {
 		json_t *j = json_pack("{s:O?,s:s?,s:O?}", "environment_name",
 				      json_object_get(e, "environment_name"), "url", url, "cname",
 				      json_object_get(e, "cname"));

@@ -1,6 +1,5 @@
 /* cmd_restart.c — `sprout restart [ENV]`: replace every task of the environment
  * (RestartAppServer), followed until it is Ready again. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,48 +9,16 @@
 
 int cmd_restart(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "nohang", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	bool nohang = false, json = false;
-	long timeout_s = 0;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n': nohang = true; break;
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		case 't':
-			if (sp_cli_parse_timeout(optarg, &timeout_s))
-				return sp_cli_usage_error("restart", "--timeout takes minutes (10) or"
-							  " a duration (90s, 2m) up to 24 h");
-			break;
-		default:
-			return sp_cli_usage_error("restart", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return sp_cli_usage_error("restart", "takes at most one ENV");
-	if ((ret = sp_cli_env_open("restart", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+	int ret;
+	if ((ret = sp_cli_env_parse_options("restart", argc, argv,
+					    SP_CLI_OPT_TIMEOUT | SP_CLI_OPT_NOHANG, &a)) ||
+	    (ret = sp_cli_env_open_operand("restart", &a, argc, argv, &x)))
 		return ret;
-	char *started = sp_aprintf("Restarting the tasks of \"%s\".", x.env);
-	struct sp_cli_env_op op = {
-		.method = "POST", .suffix = "/restart", .what = "restart", .started = started,
-		.nohang = nohang, .json = json,
-		.timeout_s = timeout_s > 0 ? timeout_s : SP_CLI_ENV_DEFAULT_TIMEOUT_S,
-	};
-	ret = started ? sp_cli_env_operate(&x, &op, NULL) : SP_EXIT_FAILED;
-	free(started);
+	struct sp_cli_env_op op = { .method = "POST", .suffix = "/restart", .what = "restart" };
+	ret = sp_cli_env_operate_as_asked(&x, &a, &op,
+					  sp_aprintf("Restarting the tasks of \"%s\".", x.env));
 	sp_cli_env_close(&x);
 	return ret;
 }

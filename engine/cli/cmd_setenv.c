@@ -56,41 +56,14 @@ static const char *name_problem(const char *s, size_t n)
 
 int cmd_setenv(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "env", required_argument, NULL, 'e' },
-		{ "environment", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "nohang", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args opts;
 	struct sp_cli_env_ctx x;
-	const char *env = NULL;
-	bool nohang = false, json = false;
-	long timeout_s = 0;
 	size_t total = 0;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "e:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'e': env = optarg; break;
-		case 'n': nohang = true; break;
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		case 't':
-			if (sp_cli_parse_timeout(optarg, &timeout_s))
-				return sp_cli_usage_error("setenv", "--timeout takes minutes (10) or"
-							  " a duration (90s, 2m) up to 24 h");
-			break;
-		default:
-			return sp_cli_usage_error("setenv", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	int ret;
+	if ((ret = sp_cli_env_parse_options("setenv", argc, argv,
+					    SP_CLI_OPT_ENV | SP_CLI_OPT_ENVIRONMENT | SP_CLI_OPT_TIMEOUT |
+					    SP_CLI_OPT_NOHANG, &opts)))
+		return ret;
 	if (optind >= argc)
 		return sp_cli_usage_error("setenv", "needs at least one KEY=VALUE (KEY= removes KEY)");
 	json_t *set = json_array(), *rm = json_array();
@@ -123,9 +96,9 @@ int cmd_setenv(int argc, char **argv)
 		return sp_cli_usage_error("setenv", "the properties together are %zu bytes; at most"
 					  " %d", total, MAX_PROPERTIES_BYTES);
 	}
-	if ((ret = sp_cli_env_open("setenv", &conn, env, true, &x)) == SP_EXIT_OK) {
+	if ((ret = sp_cli_env_open("setenv", &opts.conn, opts.env, true, &x)) == SP_EXIT_OK) {
 		char *started = sp_aprintf("Updating the environment properties of \"%s\".", x.env);
-		ret = sp_cli_env_update_options(&x, set, rm, started, timeout_s, nohang, json);
+		ret = sp_cli_env_update_options(&x, set, rm, started, opts.timeout_s, opts.nohang, opts.json);
 		free(started);
 		sp_cli_env_close(&x);
 	}
@@ -136,35 +109,14 @@ int cmd_setenv(int argc, char **argv)
 
 int cmd_printenv(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	bool json = false;
 	json_t *e = NULL, *out = NULL, *s;
 	size_t i;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		default:
-			return sp_cli_usage_error("printenv", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return sp_cli_usage_error("printenv", "takes at most one ENV");
-	if ((ret = sp_cli_env_open("printenv", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+	int ret;
+	if ((ret = sp_cli_env_parse_options("printenv", argc, argv, 0, &a)) ||
+	    (ret = sp_cli_env_open_described("printenv", &a, argc, argv, &x, &e)))
 		return ret;
-	if ((ret = sp_cli_env_describe(&x, &e)))
-		goto out;
 	json_t *opts = json_object_get(e, "option_settings");
 	out = json_object();
 	json_array_foreach(opts, i, s) {
@@ -173,7 +125,7 @@ int cmd_printenv(int argc, char **argv)
 		const char *v = sp_cli_property_is_secret(s) ? SECRET_MASK : sp_cli_json_str(s, "value");
 		json_object_set_new(out, sp_cli_json_str(s, "option_name"), json_string(v));
 	}
-	if (json) {
+	if (a.json) {
 		sp_cli_print_json(out);
 	} else {
 		const char *k;
@@ -182,7 +134,6 @@ int cmd_printenv(int argc, char **argv)
 		json_object_foreach(out, k, v)
 			printf("     %s = %s\n", k, json_string_value(v));
 	}
-out:
 	json_decref(out);
 	json_decref(e);
 	sp_cli_env_close(&x);

@@ -428,35 +428,14 @@ static void row(const char *k, const char *v)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "endpoint", required_argument, NULL, 'E' },
-		{ "token", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sp_cli_conn conn = { 0 };
+	struct sp_cli_env_args a;
 	struct sp_cli_env_ctx x;
-	bool json = false;
 	json_t *e = NULL;
-	int ch, ret;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'E': conn.endpoint = optarg; break;
-		case 'T': conn.token = optarg; break;
-		default:
-			return sp_cli_usage_error("status", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return sp_cli_usage_error("status", "takes at most one ENV");
-	if ((ret = sp_cli_env_open("status", &conn, optind < argc ? argv[optind] : NULL, true, &x)))
+	int ret;
+	if ((ret = sp_cli_env_parse_options("status", argc, argv, 0, &a)) ||
+	    (ret = sp_cli_env_open_described("status", &a, argc, argv, &x, &e)))
 		return ret;
-	if ((ret = sp_cli_env_describe(&x, &e)))
-		goto out;
-	if (json) {
+	if (a.json) {
 		sp_cli_print_json(e);
 		goto out;
 	}

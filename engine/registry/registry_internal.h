@@ -7,14 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/base/base64.h"
 #include "engine/base/buf.h"
 #include "engine/base/diag.h"
 #include "engine/registry/registry.h"
 
-/* Standard base64 (RFC 4648 §4, padding required when the length is not a multiple of 4
- * ... docker writes it padded; unpadded input is accepted too). 0 or SP_EINVAL. */
-int sp_base64_decode(const char *in, size_t n, struct sp_buf *out);
-int sp_base64_encode(const void *in, size_t n, struct sp_buf *out);
+/* base64 for "auth" fields and Basic credentials: engine/base/base64.h (strict
+ * sp_base64_decode, sp_base64_encode). */
 
 /* A token service answer: {"token": T} and/or {"access_token": T}, optional
  * "expires_in" (seconds; SP_REGISTRY_DEFAULT_TOKEN_TTL when absent or below 1).

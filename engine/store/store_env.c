@@ -225,26 +225,24 @@ int sp_store_env_get_by_row(struct sp_store *s, int64_t row, struct sp_env *out)
 	return env_query_one(s, "e.id = ?1", NULL, row, out);
 }
 
-int sp_store_env_list(struct sp_store *s, const char *app, struct sp_env **out, size_t *n)
+/* Steps st to its end, reading each row into a grown array of size-byte items with
+ * from_row. On success *out (for the caller to free with free_list) and *n; on failure what
+ * was read is freed with free_list. */
+static int read_rows(struct sp_store *s, sqlite3_stmt *st, size_t size,
+		     int (*from_row)(sqlite3_stmt *, void *), void (*free_list)(void *, size_t),
+		     void **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	struct sp_env *v = NULL;
+	char *v = NULL;
 	size_t k = 0;
-	int rc = prepare(s, "SELECT " ENV_COLUMNS " FROM environments e JOIN applications a"
-			    " ON a.id = e.app_id WHERE ?1 IS NULL OR a.name = ?1 ORDER BY e.id"
-			    " LIMIT 1000", &st);
-	if (rc)
-		return rc;
-	bind_text(st, 1, app);
-	int step;
+	int rc = 0, step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct sp_env *nv = realloc(v, (k + 1) * sizeof(*v));
+		char *nv = realloc(v, (k + 1) * size);
 		if (!nv) {
 			rc = SP_ENOMEM;
 			goto out;
 		}
 		v = nv;
-		if ((rc = env_row(st, &v[k])))
+		if ((rc = from_row(st, v + k * size)))
 			goto out;
 		k++;
 	}
@@ -257,7 +255,32 @@ int sp_store_env_list(struct sp_store *s, const char *app, struct sp_env **out, 
 	v = NULL;
 	k = 0;
 out:
-	sp_env_list_free(v, k);
+	free_list(v, k);
+	return rc;
+}
+
+static int env_item(sqlite3_stmt *st, void *item)
+{
+	return env_row(st, item);
+}
+
+static void env_items_free(void *items, size_t n)
+{
+	sp_env_list_free(items, n);
+}
+
+int sp_store_env_list(struct sp_store *s, const char *app, struct sp_env **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(s, "SELECT " ENV_COLUMNS " FROM environments e JOIN applications a"
+			    " ON a.id = e.app_id WHERE ?1 IS NULL OR a.name = ?1 ORDER BY e.id"
+			    " LIMIT 1000", &st);
+	if (rc)
+		return rc;
+	bind_text(st, 1, app);
+	void *items = NULL;
+	if (!(rc = read_rows(s, st, sizeof(struct sp_env), env_item, env_items_free, &items, n)))
+		*out = items;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -620,6 +643,16 @@ static int dep_row(sqlite3_stmt *st, struct sp_deployment *d)
 	return 0;
 }
 
+static int dep_item(sqlite3_stmt *st, void *item)
+{
+	return dep_row(st, item);
+}
+
+static void dep_items_free(void *items, size_t n)
+{
+	sp_deployment_list_free(items, n);
+}
+
 int sp_store_deploy_next(struct sp_store *s, struct sp_deployment *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -680,8 +713,6 @@ int sp_store_deployments_list(struct sp_store *s, const char *env, size_t limit,
 			      struct sp_deployment **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	struct sp_deployment *v = NULL;
-	size_t k = 0;
 	if (limit == 0 || limit > SP_STORE_MAX_LIST)
 		limit = SP_STORE_MAX_LIST;
 	int rc = prepare(s, "SELECT " DEP_COLUMNS DEP_FROM " WHERE e.name = ?1"
@@ -690,28 +721,10 @@ int sp_store_deployments_list(struct sp_store *s, const char *env, size_t limit,
 		return rc;
 	bind_text(st, 1, env);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct sp_deployment *nv = realloc(v, (k + 1) * sizeof(*v));
-		if (!nv) {
-			rc = SP_ENOMEM;
-			goto out;
-		}
-		v = nv;
-		if ((rc = dep_row(st, &v[k])))
-			goto out;
-		k++;
-	}
-	if (step != SQLITE_DONE) {
-		rc = sp_store_fail(s);
-		goto out;
-	}
-	*out = v;
-	*n = k;
-	v = NULL;
-	k = 0;
-out:
-	sp_deployment_list_free(v, k);
+	void *items = NULL;
+	if (!(rc = read_rows(s, st, sizeof(struct sp_deployment), dep_item, dep_items_free, &items,
+			     n)))
+		*out = items;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -1,9 +1,9 @@
-/* base64.c — standard base64 (RFC 4648 §4) for docker config "auth" fields and Basic
- * credentials. Strict: only the alphabet, '=' only at the end. */
+/* base64.c — standard base64 (RFC 4648 §4), one decoder for strict and line-wrapped
+ * input. */
+#include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
-#include "engine/registry/registry_internal.h"
+#include "engine/base/base64.h"
 #include "engine/base/banned.h"
 
 static const char b64_alphabet[] =
@@ -24,27 +24,26 @@ static int b64_value(unsigned char c)
 	return -1;
 }
 
-int sp_base64_decode(const char *in, size_t n, struct sp_buf *out)
+static int decode(const char *in, size_t n, bool skip_space, struct sp_buf *out)
 {
 	struct sp_buf tmp = SP_BUF_INIT(out->max);
 	uint32_t acc = 0;
 	int bits = 0, rc = 0;
-	size_t pad = 0;
-
-	while (n > 0 && in[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (pad && (n + pad) % 4 != 0)
-		return SP_EINVAL;
-	if (n % 4 == 1)
-		return SP_EINVAL;
+	size_t pad = 0, chars = 0;
 	for (size_t i = 0; i < n; i++) {
-		int v = b64_value((unsigned char)in[i]);
-		if (v < 0) {
-			rc = SP_EINVAL;
+		unsigned char c = (unsigned char)in[i];
+		if (skip_space && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		int v = b64_value(c);
+		if (v < 0 || pad) {
+			rc = SP_EINVAL; /* a foreign character, or data after padding */
 			goto out;
 		}
+		chars++;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
@@ -54,10 +53,25 @@ int sp_base64_decode(const char *in, size_t n, struct sp_buf *out)
 				goto out;
 		}
 	}
+	/* 1 leftover character cannot be; padding must complete a group of 4 */
+	if (chars % 4 == 1 || pad > 2 || (pad && (chars + pad) % 4 != 0)) {
+		rc = SP_EINVAL;
+		goto out;
+	}
 	rc = sp_buf_append(out, tmp.data ? tmp.data : "", tmp.len);
 out:
 	sp_buf_free(&tmp);
 	return rc;
+}
+
+int sp_base64_decode(const char *in, size_t n, struct sp_buf *out)
+{
+	return decode(in, n, false, out);
+}
+
+int sp_base64_decode_spaced(const char *in, size_t n, struct sp_buf *out)
+{
+	return decode(in, n, true, out);
 }
 
 int sp_base64_encode(const void *in, size_t n, struct sp_buf *out)
