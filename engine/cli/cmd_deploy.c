@@ -476,7 +476,8 @@ int sp_cli_upload_version(const char *cmd, struct sp_client *c, const struct sp_
 		ret = sp_cli_api_error(cmd, c, &err);
 		goto out;
 	}
-	const char *q[] = { "label", sp_buf_cstr(&label), "description", desc, NULL };
+	const char *q[] = { "label", sp_buf_cstr(&label), "source", SP_VERSION_SOURCE_CLI,
+			    "description", desc, NULL };
 	if ((rc = version_path(app, NULL, &upath)) || (rc = sp_client_path_query(&upath, q)))
 		goto oom;
 	struct stat st;

@@ -1131,9 +1131,11 @@ int sp_store_version_create(struct sp_store *s, const char *app, const char *lab
 const char *sp_version_source_problem(const char *source)
 {
 	if (source && (strcmp(source, SP_VERSION_SOURCE_UPLOAD) == 0 ||
+		       strcmp(source, SP_VERSION_SOURCE_CLI) == 0 ||
+		       strcmp(source, SP_VERSION_SOURCE_CONSOLE) == 0 ||
 		       strcmp(source, SP_VERSION_SOURCE_GIT) == 0))
 		return NULL;
-	return "must be \"upload\" or \"git\"";
+	return "must be \"upload\", \"cli\", \"console\" or \"git\"";
 }
 
 int sp_store_version_create_from(struct sp_store *s, const char *app, const char *label,

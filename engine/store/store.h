@@ -156,7 +156,7 @@ struct sp_version {
 	char *request_id;        /* the request that created it; may be NULL */
 	int64_t created_ms, updated_ms;
 	bool deployed;           /* a live environment runs it */
-	char *source;            /* SP_VERSION_SOURCE_UPLOAD or SP_VERSION_SOURCE_GIT */
+	char *source;            /* SP_VERSION_SOURCE_*: upload, cli, console, git */
 };
 
 void sp_version_free(struct sp_version *v);
@@ -172,6 +172,8 @@ int sp_store_version_create(struct sp_store *s, const char *app, const char *lab
  * (CLI, console) or a push to the hosted git repository (docs/git.md). */
 #define SP_VERSION_SOURCE_UPLOAD "upload"
 #define SP_VERSION_SOURCE_GIT "git"
+#define SP_VERSION_SOURCE_CLI "cli"
+#define SP_VERSION_SOURCE_CONSOLE "console"
 /* NULL when source is one of the two, else what is wrong (static string). */
 const char *sp_version_source_problem(const char *source);
 /* sp_store_version_create with the source recorded (SP_EINVAL for another source). */

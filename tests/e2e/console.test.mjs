@@ -139,6 +139,7 @@ await step('upload a bundle by picking a file, with a progress bar, and watch it
   const row = page.locator('tr[data-label="v1"]');
   await row.locator('.badge', { hasText: 'PROCESSED' }).waitFor({ timeout: 30000 });
   assert((await row.textContent()).includes('first version'), 'the description is not shown');
+  assert((await row.textContent()).includes('console'), 'the source (console) is not shown');
   assert(await row.locator('time').count() === 1, 'no time shown');
   assert(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
 });

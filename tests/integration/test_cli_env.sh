@@ -133,6 +133,8 @@ else not_ok "deploy" "rc=$rc $(cat "$WORK/deploy.out" "$WORK/deploy.err")"; fi
 i=0; body=""
 while [ $i -lt 30 ]; do body=$(curl -s --max-time 2 "${url%/}/version.txt"); [ "$body" = two ] && break; sleep 0.5; i=$((i + 1)); done
 [ "$body" = two ] && ok "the new version answers" || not_ok "new version answers" "$body"
+src=$(curl -s -H "Authorization: Bearer $TOKEN" "$ENDPOINT/api/v1/applications/demo/versions/$label" | jq -r .source)
+[ "$src" = cli ] && ok "a version deployed with the CLI records its source (cli)" || not_ok "version source" "$src"
 
 # an invalid bundle: diagnostics, exit 1, nothing uploaded
 dockerrun invalid && git_commit invalid

@@ -84,7 +84,7 @@ export async function signOut() {
 // cannot report upload progress. onProgress(sent, total).
 export function uploadVersion(app, label, description, file, onProgress) {
   return new Promise((resolve, reject) => {
-    const q = `label=${enc(label)}${description ? `&description=${enc(description)}` : ''}`;
+    const q = `label=${enc(label)}&source=console${description ? `&description=${enc(description)}` : ''}`;
     const x = new XMLHttpRequest();
     x.open('POST', `/api/v1/applications/${enc(app)}/versions?${q}`);
     x.setRequestHeader('Content-Type', file.type === 'application/zip' ? 'application/zip' : 'application/octet-stream');
