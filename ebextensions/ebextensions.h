@@ -240,6 +240,45 @@ int sp_ebx_expand_backticks(const struct sp_ebx_context *ctx, const char *value,
  * the functions embedded. NULL on allocation failure. */
 json_t *sp_ebx_backticks_to_cfn(const struct sp_ebx_context *ctx, const char *value);
 
+/* ---- 4. saved configurations (saved_config.c) ------------------------------------------
+ *
+ * An EB saved configuration (`eb config save`): `.elasticbeanstalk/saved_configs/NAME.cfg.yml`,
+ * YAML (or JSON) through doc.h with top-level keys OptionSettings ({NAMESPACE: {OPTION:
+ * VALUE}}), EnvironmentConfigurationMetadata, AWSConfigurationTemplateVersion (accepted
+ * silently), SolutionStack, PlatformArn, EnvironmentTier, Extensions, Tags, Platform (not
+ * applied: SAVED_CONFIG_NOT_APPLIED note) and anything else (SAVED_CONFIG_UNKNOWN_KEY
+ * warning). Every option is checked against the schema exactly as an .ebextensions option
+ * (EBX_OPTION_VALUE, EBX_OPTION_UNKNOWN, EBX_NAMESPACE_UNKNOWN/UNSUPPORTED, located in the
+ * .cfg.yml) and set at SP_OPT_LEVEL_SAVED; when it replaces an .ebextensions value a
+ * SAVED_CONFIG_OVERRIDES note says so (load .ebextensions first, --option settings last).
+ * A file whose structure is wrong (not a map, OptionSettings not a map of maps, a value
+ * that is not a scalar) is an error (SAVED_CONFIG_SHAPE / SAVED_CONFIG_NOT_A_MAP) and none
+ * of its settings are applied. Limits: MAX_SAVED_CONFIG_SIZE bytes (DOC_TOO_LARGE through
+ * doc.h), MAX_SAVED_CONFIG_NAME bytes of a name. */
+#define MAX_SAVED_CONFIG_SIZE ((size_t)1 << 20)
+#define MAX_SAVED_CONFIG_NAME 100 /* EB's limit for a configuration template name */
+#define SP_SAVED_CONFIG_DIR ".elasticbeanstalk/saved_configs"
+#define SP_SAVED_CONFIG_SUFFIX ".cfg.yml"
+
+/* Turns `--saved-config NAME|FILE` into a path: an argument holding '/' or ending in
+ * ".yml"/".yaml"/".json" is a file (as given); anything else is a NAME, resolved to
+ * <base_dir>/.elasticbeanstalk/saved_configs/NAME.cfg.yml (base_dir "." or NULL: relative).
+ * The path goes to *path (reset first). SP_EINVAL (with SAVED_CONFIG_NAME in d) for an
+ * empty or over-long name or one with characters a template name cannot hold. */
+int sp_saved_config_resolve(const char *base_dir, const char *name_or_file,
+			    struct sp_buf *path, struct sp_diags *d);
+/* Loads a saved configuration given as bytes (display_name names it in diagnostics) into
+ * opts at SP_OPT_LEVEL_SAVED (opts may be NULL to only check it). Returns 0 when the file
+ * was read (option values may still have been refused, as errors in d), SP_EINVAL when its
+ * structure is wrong (reported, nothing applied), SP_ENOMEM or SP_ETOOBIG. */
+int sp_saved_config_add(const char *data, size_t len, const char *display_name,
+			struct sp_options *opts, struct sp_diags *d);
+/* The same from a file (at most MAX_SAVED_CONFIG_SIZE bytes). A file that cannot be read
+ * is SAVED_CONFIG_NOT_FOUND (error) and SP_EIO; other read
+ * failures are doc.h's (DOC_READ_FAILED, DOC_TOO_LARGE). */
+int sp_saved_config_load_file(const char *path, const char *display_name,
+			      struct sp_options *opts, struct sp_diags *d);
+
 /* ---- codes -------------------------------------------------------------------------- */
 
 /* One diagnostic code with its documentation (docs/diagnostics.md is checked against these
@@ -249,6 +288,9 @@ struct sp_code_doc {
 };
 extern const struct sp_code_doc sp_ebx_codes[];
 extern const size_t sp_ebx_codes_count;
+/* The SAVED_CONFIG_* codes (saved_config.c). */
+extern const struct sp_code_doc sp_saved_config_codes[];
+extern const size_t sp_saved_config_codes_count;
 
 /* Secret environment properties (secrets.c). A property is secret when the comma-separated
  * `secret_list` (sprout:security SecretProperties) names it or its name holds PASSWORD,

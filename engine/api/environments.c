@@ -209,21 +209,24 @@ static const char *string_field(const json_t *body, const char *key, struct sp_d
 /* option_settings: [{namespace, option_name, value}] as EB's API takes them; each value is
  * checked against the option schema (EBX_* diagnostics located in the request). The
  * normalised list (values as strings) goes to *out. */
-static void option_settings(const json_t *v, struct sp_diags *d, json_t **out)
+static void option_settings_at(const json_t *v, const char *field, enum sp_opt_level level,
+			       struct sp_diags *d, json_t **out)
 {
+	char fpath[64];
+	snprintf(fpath, sizeof(fpath), "/%s", field);
 	static const char *const keys[] = { "namespace", "option_name", "value" };
 	struct sp_options *o = NULL;
 	size_t i;
 	json_t *s;
 	*out = NULL;
 	if (!json_is_array(v)) {
-		sp_diag_add(d, SP_SEV_ERROR, "API_INVALID_PARAMETER", body_loc("/option_settings"),
+		sp_diag_add(d, SP_SEV_ERROR, "API_INVALID_PARAMETER", body_loc(fpath),
 			    "give [{\"namespace\": ..., \"option_name\": ..., \"value\": ...}]",
 			    "must be a list of option settings");
 		return;
 	}
 	if (json_array_size(v) > SP_MAX_ENV_OPTIONS) {
-		sp_diag_add(d, SP_SEV_ERROR, "API_INVALID_PARAMETER", body_loc("/option_settings"),
+		sp_diag_add(d, SP_SEV_ERROR, "API_INVALID_PARAMETER", body_loc(fpath),
 			    NULL, "at most %d option settings are accepted", SP_MAX_ENV_OPTIONS);
 		return;
 	}
@@ -232,7 +235,7 @@ static void option_settings(const json_t *v, struct sp_diags *d, json_t **out)
 	json_t *norm = json_array();
 	json_array_foreach(v, i, s) {
 		char path[96], vbuf[64];
-		snprintf(path, sizeof(path), "/option_settings/%zu", i);
+		snprintf(path, sizeof(path), "%s/%zu", fpath, i);
 		if (!json_is_object(s)) {
 			sp_diag_add(d, SP_SEV_ERROR, "API_INVALID_PARAMETER", body_loc(path), NULL,
 				    "must be an object {namespace, option_name, value}");
@@ -278,7 +281,7 @@ static void option_settings(const json_t *v, struct sp_diags *d, json_t **out)
 		if (value) {
 			struct sp_diags mine;
 			sp_diags_init(&mine);
-			(void)sp_options_set(o, SP_OPT_LEVEL_API, ns, name, value, body_loc(path), &mine);
+			(void)sp_options_set(o, level, ns, name, value, body_loc(path), &mine);
 			sp_diags_merge(d, &mine);
 			sp_diags_free(&mine);
 		}
@@ -288,6 +291,36 @@ static void option_settings(const json_t *v, struct sp_diags *d, json_t **out)
 	sp_options_free(o);
 	*out = norm;
 }
+
+static void option_settings(const json_t *v, struct sp_diags *d, json_t **out)
+{
+	option_settings_at(v, "option_settings", SP_OPT_LEVEL_API, d, out);
+}
+
+/* --- saved configurations (issue 5) ----------------------------------------------------
+ * POST /environments takes an optional saved_option_settings list (same shape as
+ * option_settings; `sprout create --cfg NAME` sends a saved configuration's OptionSettings
+ * there). They are checked at the SAVED level and stored in the environment's options
+ * BEFORE the create-time settings, each marked "source": "saved". The deploy sets every
+ * stored setting at one level in array order, so a create-time setting (later) wins over a
+ * saved one and both win over .ebextensions: EB's precedence. */
+static json_t *saved_then_settings(const json_t *body, struct sp_diags *d, json_t *settings)
+{
+	json_t *v = json_object_get(body, "saved_option_settings"), *saved = NULL, *s;
+	size_t i;
+	if (!v)
+		return settings;
+	option_settings_at(v, "saved_option_settings", SP_OPT_LEVEL_SAVED, d, &saved);
+	if (!saved)
+		return settings;
+	json_array_foreach(saved, i, s)
+		json_object_set_new(s, "source", json_string("saved"));
+	if (settings)
+		json_array_extend(saved, settings);
+	json_decref(settings);
+	return saved;
+}
+/* --- end saved configurations --- */
 
 /* option_settings, or "options" as the sprout CLI sends it. */
 static json_t *settings_of(const json_t *body)
@@ -368,7 +401,8 @@ enum MHD_Result api_env_create(struct sp_api *api, struct request *rq)
 {
 	static const char *const keys[] = { "application", "name", "cname_prefix",
 					    "version_label", "version", "description",
-					    "option_settings", "options" };
+					    "option_settings", "options",
+					    "saved_option_settings" /* saved configurations */ };
 	enum MHD_Result ret = MHD_NO;
 	struct sp_diags d;
 	struct sp_env e = { 0 };
@@ -413,6 +447,7 @@ enum MHD_Result api_env_create(struct sp_api *api, struct request *rq)
 			    NULL, "the description %s", why);
 	if (settings_of(body))
 		option_settings(settings_of(body), &d, &settings);
+	settings = saved_then_settings(body, &d, settings); /* saved configurations */
 	if (sp_diags_errors(&d)) {
 		ret = invalid(rq, &d);
 		goto out;

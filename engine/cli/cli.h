@@ -45,6 +45,13 @@ bool sp_cli_wants_help(int argc, char **argv);
 /* Prints diagnostics to f as text (colour when f is a TTY and NO_COLOR is unset). */
 void sp_cli_print_diags(const struct sp_diags *d, FILE *f);
 
+/* `--saved-config NAME|FILE` (plan, validate): the .cfg.yml path into out. A NAME is
+ * looked up in BUNDLE/.elasticbeanstalk/saved_configs when bundle_path is a folder, else
+ * in ./.elasticbeanstalk/saved_configs (ebextensions.h, sp_saved_config_resolve). A bad
+ * name is printed; SP_EXIT_OK or SP_EXIT_USAGE. */
+struct sp_buf;
+int sp_cli_saved_config_path(const char *bundle_path, const char *arg, struct sp_buf *out);
+
 /* Commands. */
 int cmd_bucket(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);

@@ -3,13 +3,17 @@
  * --version names an existing one), the environment is created with its CNAME prefix,
  * instance count and option settings, and its events are followed until it is Ready
  * (exit 0) or the launch failed (exit 3). The new environment becomes the branch's
- * default, as `eb create` makes it. */
+ * default, as `eb create` makes it. --cfg NAME (eb create's flag) applies the saved
+ * configuration .elasticbeanstalk/saved_configs/NAME.cfg.yml of the project: its
+ * OptionSettings are checked here and sent as saved_option_settings, which the engine
+ * ranks below the create-time settings and above .ebextensions. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebextensions/ebextensions.h"
 #include "engine/cli/cli.h"
 #include "engine/client/client.h"
 #include "engine/deploy/deploy.h"
@@ -21,6 +25,50 @@ static int add_setting(json_t *opts, const char *ns, const char *name, const cha
 {
 	return json_array_append_new(opts, json_pack("{s:s,s:s,s:s}", "namespace", ns,
 						     "option_name", name, "value", value));
+}
+
+/* --cfg: the saved configuration's option settings as [{namespace, option_name, value}]
+ * into *out (diagnostics printed). An exit code. */
+static int saved_settings(const struct sp_cli_env_ctx *x, const char *arg, json_t **out)
+{
+	struct sp_buf path = SP_BUF_INIT(0), shown = SP_BUF_INIT(0);
+	struct sp_options *o = NULL;
+	struct sp_diags d;
+	int ret = SP_EXIT_USAGE;
+	sp_diags_init(&d);
+	*out = NULL;
+	if (sp_saved_config_resolve(sp_project_root(x->project), arg, &path, &d) ||
+	    sp_saved_config_resolve(NULL, arg, &shown, &d))
+		goto out;
+	ret = SP_EXIT_FAILED;
+	if (sp_options_new(&o))
+		goto out;
+	int rc = sp_saved_config_load_file(sp_buf_cstr(&path), sp_buf_cstr(&shown), o, &d);
+	if (rc == SP_ENOMEM || sp_diags_errors(&d))
+		goto out;
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < sp_options_count(o); i++) {
+		const struct sp_opt_setting *s = sp_options_at(o, i);
+		if (json_array_size(a) >= SP_MAX_ENV_OPTIONS || add_setting(a, s->ns, s->name, s->value)) {
+			fprintf(stderr, "sprout create: the saved configuration %s has more than %d"
+					" option settings\n", sp_buf_cstr(&shown), SP_MAX_ENV_OPTIONS);
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+	}
+	if (a) {
+		*out = a;
+		ret = SP_EXIT_OK;
+	}
+out:
+	sp_diags_sort(&d);
+	sp_cli_print_diags(&d, stderr);
+	sp_diags_free(&d);
+	sp_options_free(o);
+	sp_buf_free(&path);
+	sp_buf_free(&shown);
+	return ret;
 }
 
 /* After a launch the engine accepted: make ENV the branch's default (eb create does). */
@@ -83,15 +131,16 @@ int cmd_create(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "endpoint", required_argument, NULL, 'E' },
 		{ "token", required_argument, NULL, 'T' },
+		{ "cfg", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_cli_upload u = { .reuse_existing = true, .json_quiet = true };
 	struct sp_cli_conn conn = { 0 };
 	struct sp_cli_env_ctx x;
-	const char *version = NULL, *cname = NULL, *description = NULL, *why;
+	const char *version = NULL, *cname = NULL, *description = NULL, *why, *cfg = NULL;
 	bool single = false, nohang = false;
 	uint64_t instances = 0;
-	json_t *opts = json_array(), *body = NULL;
+	json_t *opts = json_array(), *body = NULL, *saved = NULL;
 	char *label = NULL, *started = NULL;
 	int ch, ret = SP_EXIT_USAGE, rc;
 	if (!opts)
@@ -111,6 +160,7 @@ int cmd_create(int argc, char **argv)
 		case 'j': u.json = true; break;
 		case 'E': conn.endpoint = optarg; break;
 		case 'T': conn.token = optarg; break;
+		case 'C': cfg = optarg; break;
 		case 'i':
 			if (sp_parse_u64(optarg, &instances) || instances < 1 ||
 			    instances > SP_DEPLOY_MAX_INSTANCES) {
@@ -189,6 +239,9 @@ int cmd_create(int argc, char **argv)
 
 	if ((ret = sp_cli_env_open("create", &conn, env, true, &x)))
 		goto out_early;
+	/* The saved configuration is checked before anything is uploaded. */
+	if (cfg && (ret = saved_settings(&x, cfg, &saved)))
+		goto out;
 	/* A name that is taken fails before anything is uploaded. */
 	if (env_exists(&x, &ret) || ret)
 		goto out;
@@ -199,6 +252,8 @@ int cmd_create(int argc, char **argv)
 	}
 	body = json_pack("{s:s,s:s,s:s,s:O}", "application", x.app, "name", x.env,
 			 "version_label", version, "option_settings", opts);
+	if (body && saved)
+		json_object_set(body, "saved_option_settings", saved);
 	if (body && cname)
 		json_object_set_new(body, "cname_prefix", json_string(cname));
 	if (body && description)
@@ -226,5 +281,6 @@ out_early:
 	free(label);
 	json_decref(body);
 	json_decref(opts);
+	json_decref(saved);
 	return ret;
 }

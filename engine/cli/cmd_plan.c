@@ -3,7 +3,11 @@
  * (--json) or as a CloudFormation template (--format cloudformation). Diagnostics go to
  * standard error; with an error nothing is printed on standard output and the exit is 1.
  *
- * --config-only DIR reads only DIR/.ebextensions and the --option settings and prints the
+ * --saved-config NAME|FILE applies an EB saved configuration (DIR/.elasticbeanstalk/
+ * saved_configs/NAME.cfg.yml) at its precedence: over .ebextensions, under --option.
+ *
+ * --config-only DIR reads only DIR/.ebextensions, the saved configuration and the --option
+ * settings and prints the
  * resulting option settings (no Dockerrun needed); --list-options prints docs/options.md
  * from the option table. */
 #include <getopt.h>
@@ -42,8 +46,8 @@ static int list_options(void)
 }
 
 /* .ebextensions and --option only: the option settings and their problems. */
-static int config_only(const char *dir, const char *const *args, size_t n_args, bool strict,
-		       enum plan_format fmt)
+static int config_only(const char *dir, const char *saved, const char *const *args,
+		       size_t n_args, bool strict, enum plan_format fmt)
 {
 	struct sp_options *o = NULL;
 	struct sp_ebx *x = NULL;
@@ -54,6 +58,8 @@ static int config_only(const char *dir, const char *const *args, size_t n_args, 
 	if (sp_options_new(&o) != 0 || sp_ebx_new(&x) != 0)
 		goto out;
 	if (sp_ebx_load_dir(x, dir, o, &d) == SP_ENOMEM)
+		goto out;
+	if (saved && sp_saved_config_load_file(saved, NULL, o, &d) == SP_ENOMEM)
 		goto out;
 	for (size_t i = 0; i < n_args; i++)
 		sp_options_set_arg(o, SP_OPT_LEVEL_API, args[i], "--option", &d);
@@ -106,6 +112,7 @@ int cmd_plan(int argc, char **argv)
 		{ "strict", no_argument, NULL, 's' },
 		{ "config-only", no_argument, NULL, 'c' },
 		{ "list-options", no_argument, NULL, 'l' },
+		{ "saved-config", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *args[MAX_PLAN_OPTION_ARGS];
@@ -113,6 +120,7 @@ int cmd_plan(int argc, char **argv)
 	struct sp_validate_options vo = { 0 };
 	enum plan_format fmt = FMT_TEXT;
 	bool only_config = false;
+	const char *saved = NULL;
 	int64_t rev = 0;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -144,17 +152,26 @@ int cmd_plan(int argc, char **argv)
 		case 's': vo.strict = true; break;
 		case 'c': only_config = true; break;
 		case 'l': return list_options();
+		case 'S': saved = optarg; break;
 		default: return sp_cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)
 		return sp_cli_usage_error("plan", "takes one BUNDLE, DIR or FILE");
 	const char *path = optind < argc ? argv[optind] : ".";
+	struct sp_buf saved_path = SP_BUF_INIT(0);
+	if (saved && sp_cli_saved_config_path(path, saved, &saved_path) != SP_EXIT_OK) {
+		sp_buf_free(&saved_path);
+		return SP_EXIT_USAGE;
+	}
+	vo.saved_config = saved ? sp_buf_cstr(&saved_path) : NULL;
 	if (only_config) {
-		if (fmt == FMT_CFN)
-			return sp_cli_usage_error("plan", "--config-only prints option settings "
-							  "(text or json)");
-		return config_only(path, args, n_args, vo.strict, fmt);
+		int r = fmt == FMT_CFN ? sp_cli_usage_error("plan", "--config-only prints option "
+								    "settings (text or json)")
+				       : config_only(path, vo.saved_config, args, n_args, vo.strict,
+						     fmt);
+		sp_buf_free(&saved_path);
+		return r;
 	}
 	vo.option_args = args;
 	vo.n_option_args = n_args;
@@ -189,5 +206,6 @@ int cmd_plan(int argc, char **argv)
 	}
 	sp_validation_free(v);
 	sp_diags_free(&d);
+	sp_buf_free(&saved_path);
 	return exit_code;
 }

@@ -1,5 +1,6 @@
-/* cmd_validate.c — `sprout validate [BUNDLE|DIR|FILE] [--json] [--strict]`: every offline
- * check (engine/validate), printed like a compiler or as JSON. Exit 0 without errors,
+/* cmd_validate.c — `sprout validate [BUNDLE|DIR|FILE] [--json] [--strict]
+ * [--saved-config NAME|FILE]`: every offline check (engine/validate), printed like a
+ * compiler or as JSON; a saved configuration is checked with the bundle's options. Exit 0 without errors,
  * 1 with errors, 2 on usage errors. */
 #include <getopt.h>
 #include <stdio.h>
@@ -102,10 +103,12 @@ int cmd_validate(int argc, char **argv)
 		{ "registry-ca", required_argument, NULL, 'C' },
 		{ "registry-timeout", required_argument, NULL, 'T' },
 		{ "data-dir", required_argument, NULL, 'D' },
+		{ "saved-config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_validate_options opts = { 0 };
 	bool json = false;
+	const char *saved = NULL;
 	struct image_check_opts ic = { 0 }; /* image checks (issue 6) */
 	int ch;
 	opterr = 0;
@@ -118,12 +121,19 @@ int cmd_validate(int argc, char **argv)
 		switch (ch) {
 		case 'j': json = true; break;
 		case 's': opts.strict = true; break;
+		case 'c': saved = optarg; break;
 		default: return sp_cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)
 		return sp_cli_usage_error("validate", "takes one BUNDLE, DIR or FILE");
 	const char *path = optind < argc ? argv[optind] : ".";
+	struct sp_buf saved_path = SP_BUF_INIT(0);
+	if (saved && sp_cli_saved_config_path(path, saved, &saved_path) != SP_EXIT_OK) {
+		sp_buf_free(&saved_path);
+		return SP_EXIT_USAGE;
+	}
+	opts.saved_config = saved ? sp_buf_cstr(&saved_path) : NULL;
 
 	struct sp_diags d;
 	struct sp_validation *v = NULL;
@@ -132,6 +142,7 @@ int cmd_validate(int argc, char **argv)
 	if (rc == 0 && ic.enabled && v && v->dockerrun) /* image checks (issue 6) */
 		rc = run_image_checks(path, v, &ic, opts.strict, &d);
 	sp_validation_free(v);
+	sp_buf_free(&saved_path);
 	if (rc == SP_ENOMEM) {
 		fprintf(stderr, "sprout validate: out of memory\n");
 		sp_diags_free(&d);

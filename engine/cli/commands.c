@@ -87,7 +87,7 @@ const struct sp_command sp_commands[] = {
 	  "failed, 4 timed out.\n"
 	  "Example:\n  sprout config set aws:elasticbeanstalk:command:DeploymentPolicy=Rolling\n" },
 	{ "create", cmd_create,
-	  "create ENV [--version LABEL | -l LABEL -m MSG --staged] [--cname PREFIX] [--instances N | --single] [--option NS:OPT=VALUE ...]",
+	  "create ENV [--version LABEL | -l LABEL -m MSG --staged] [--cname PREFIX] [--instances N | --single] [--cfg NAME] [--option NS:OPT=VALUE ...]",
 	  "Create an environment running the project (or an existing version) and wait until it is Ready",
 	  "Without --version the project is bundled, validated offline and uploaded as a new\n"
 	  "version first, as deploy does. The environment is then launched and its events\n"
@@ -102,6 +102,9 @@ const struct sp_command sp_commands[] = {
 	  "  --single            a single instance without a load balancer\n"
 	  "                      (aws:elasticbeanstalk:environment EnvironmentType=SingleInstance)\n"
 	  "  --option NS:OPT=VALUE  an option setting; repeatable, wins over .ebextensions\n"
+	  "  --cfg NAME          apply the saved configuration .elasticbeanstalk/saved_configs/\n"
+	  "                      NAME.cfg.yml (or a .cfg.yml path): below --option, above\n"
+	  "                      .ebextensions\n"
 	  "  -d, --description TEXT  the environment's description\n"
 	  "  --timeout T         wait at most T minutes (or 90s, 2m; default 10)\n"
 	  "  --nohang            return once the engine took the request\n"
@@ -227,18 +230,21 @@ const struct sp_command sp_commands[] = {
 	  "  --endpoint URL, --token TOKEN   the engine (see docs/cli.md, Configuration)\n"
 	  "Example:\n  curl -s $(sprout open)\n" },
 	{ "plan", cmd_plan,
-	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
+	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--saved-config NAME|FILE] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
 	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances",
 	  "Options:\n"
 	  "  --env NAME          environment name (default: a placeholder)\n"
 	  "  --env-id ID         environment id (default e-0000000000)\n"
 	  "  --option NS:OPTION=VALUE  a create/update-time setting; overrides .ebextensions\n"
 	  "                      (repeatable), e.g. --option aws:autoscaling:asg:MinSize=2\n"
+	  "  --saved-config NAME|FILE  apply a saved configuration (DIR/.elasticbeanstalk/\n"
+	  "                      saved_configs/NAME.cfg.yml): over .ebextensions, under --option\n"
 	  "  --json              the AWS API requests that create it (--format json)\n"
 	  "  --format cloudformation  a complete CloudFormation template\n"
 	  "  --revision N        task definition revision (default 1)\n"
 	  "  --strict            treat warnings as errors\n"
-	  "  --config-only       read only DIR/.ebextensions and --option; print the settings\n"
+	  "  --config-only       read only DIR/.ebextensions, --saved-config and --option;\n"
+	  "                      print the settings\n"
 	  "  --list-options      print every option namespace sprout knows (docs/options.md)\n"
 	  "Exit status: 0 without errors, 1 with errors, 2 on usage errors. docs/plan.md.\n"
 	  "Example:\n  sprout plan . --env my-env --option aws:autoscaling:asg:MaxSize=2\n" },
@@ -351,11 +357,12 @@ const struct sp_command sp_commands[] = {
 	  "Options:\n"
 	  "  --branch BRANCH     another branch than the current one\n"
 	  "Example:\n  sprout use my-env-prod\n" },
-	{ "validate", cmd_validate, "validate [BUNDLE|DIR|FILE] [--json] [--strict]",
+	{ "validate", cmd_validate, "validate [BUNDLE|DIR|FILE] [--json] [--strict] [--saved-config NAME|FILE]",
 	  "Check a bundle, folder or Dockerrun.aws.json offline and report every problem",
 	  "Options:\n"
 	  "  --json          print {path, valid, errors, warnings, diagnostics} as JSON\n"
 	  "  --strict        treat warnings as errors\n"
+	  "  --saved-config NAME|FILE  check a saved configuration with the bundle (as plan)\n"
 	  "  --check-images  ask each image's registry whether it exists (docs/registry.md)\n"
 	  "  --registry-ca FILE        trust this CA bundle for registries (with --check-images)\n"
 	  "  --registry-timeout SECS   connect and total timeout per request (default 5/20)\n"

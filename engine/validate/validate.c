@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "bundles/bundle.h"
+#include "ebextensions/ebextensions.h"
 #include "engine/base/path.h"
 #include "engine/hooks/hooks.h"
 #include "engine/plan/plan.h"
@@ -111,7 +112,7 @@ static int check_dockerrun(const struct input *in, const struct sp_validate_opti
 	return 0; /* no Dockerrun: the bundle step has said so (BUNDLE_NO_DOCKERRUN) */
 }
 
-/* Step 3: .ebextensions and the option settings (before step 2: sprout:security options
+/* Step 3: .ebextensions, a saved configuration and the option settings (before step 2: sprout:security options
  * decide what the Dockerrun may do). */
 static int check_ebextensions(const struct input *in, const struct sp_validate_options *o,
 			      struct sp_diags *d, struct sp_validation *v)
@@ -127,6 +128,17 @@ static int check_ebextensions(const struct input *in, const struct sp_validate_o
 			    : SP_ENOMEM;
 		free(prefix);
 	}
+	/* saved configuration: above .ebextensions, below create/update-time settings */
+	if (rc == 0 && o->saved_config) {
+		int r = sp_saved_config_load_file(o->saved_config, o->saved_config_name,
+						  v->options, d);
+		if (r == SP_ENOMEM || r == SP_ETOOBIG)
+			rc = r;
+	}
+	for (size_t i = 0; rc == 0 && i < o->n_saved_option_args; i++)
+		if (sp_options_set_arg(v->options, SP_OPT_LEVEL_SAVED, o->saved_option_args[i],
+				       "saved configuration", d) == SP_ENOMEM)
+			rc = SP_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < o->n_option_args; i++)
 		if (sp_options_set_arg(v->options, SP_OPT_LEVEL_API, o->option_args[i], "--option",
 				       d) == SP_ENOMEM)

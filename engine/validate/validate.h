@@ -7,7 +7,8 @@
  *
  * Steps, in order (validate.c keeps them as one visible sequence; later steps are added
  * there): 1. the bundle (safety, limits, layout), 2. Dockerrun.aws.json (engine/dockerrun),
- * 3. .ebextensions, 4. the environment plan. Each step adds to the same sp_diags; a
+ * 3. .ebextensions (then a saved configuration and the create/update-time settings),
+ * 4. the environment plan. Each step adds to the same sp_diags; a
  * step whose input is missing or broken is skipped, not fatal.
  *
  * Ownership: sp_validate hands the caller a struct sp_validation (free with
@@ -32,6 +33,15 @@ struct sp_validate_options {
 	const char *const *option_args;
 	size_t n_option_args;
 	int taskdef_revision;
+	/* A saved configuration (`--saved-config`): the .cfg.yml path and how diagnostics name
+	 * it (NULL: the path). Its OptionSettings are set at the SAVED level, after the
+	 * .ebextensions and before option_args (ebextensions/ebextensions.h, part 4). NULL:
+	 * none. */
+	const char *saved_config, *saved_config_name;
+	/* Saved-configuration settings "NAMESPACE:OPTION=VALUE" as an environment stores them
+	 * (POST /api/v1/environments saved_option_settings), also at the SAVED level. */
+	const char *const *saved_option_args;
+	size_t n_saved_option_args;
 };
 
 struct sp_options;
