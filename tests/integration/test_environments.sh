@@ -222,7 +222,7 @@ if stage restart; then
 	fi
 	if env_restart_dockerd; then
 		if env_wait_event "$ENV" "Replacing what stopped" 120 && env_wait_health "$ENV" Green 180 &&
-			env_all_answer "$URL" v1; then
+			env_wait_all_answer "$URL" v1 60; then
 			ok "after a Docker daemon restart every task is replaced and the environment answers"
 		else
 			nok "after a Docker daemon restart every task is replaced" "$(env_events "$ENV" | tail -n 10)"
@@ -232,7 +232,7 @@ if stage restart; then
 		# leaves behind — every container of the environment exited — is made instead.
 		docker stop -t 1 $(docker ps -q --filter "label=sprout.env=$ENV") >/dev/null
 		if env_wait_event "$ENV" "Replacing what stopped" 120 && env_wait_health "$ENV" Green 180 &&
-			env_all_answer "$URL" v1; then
+			env_wait_all_answer "$URL" v1 60; then
 			ok "every container stopped at once (as a Docker daemon restart leaves them; the shared daemon is not restarted): all tasks replaced, the environment answers"
 		else
 			nok "every container stopped at once: all tasks replaced" "$(env_events "$ENV" | tail -n 10)"

@@ -168,6 +168,15 @@ env_all_answer() { # URL VERSION
 	return 0
 }
 
+env_wait_all_answer() { # URL VERSION SECONDS — until 15 requests in a row answer VERSION
+	_j=0
+	while [ $_j -lt $3 ]; do
+		env_all_answer "$1" "$2" && return 0
+		sleep 1; _j=$((_j + 1))
+	done
+	return 1
+}
+
 env_wait_gone() { # "COMMAND" SECONDS — until COMMAND prints nothing
 	_i=0
 	while [ $_i -lt $(($2 * 2)) ]; do
