@@ -24,6 +24,11 @@ for dir in "$top"/tests/data/plan/*/; do
 	cmd=$(cat "$dir/cmd")
 	case $cmd in "sprout plan "*) ;; *) continue ;; esac
 	case $cmd in *--config-only*|*--list-options*) continue ;; esac
+	# A case that chains several commands checks their messages, not one plan.
+	case $cmd in *";"*|*"|"*|*"&&"*)
+		echo "ok - cfn-lint plan/$name # SKIP the case runs several commands, not one plan"
+		continue ;;
+	esac
 	want_rc=0
 	[ -f "$dir/expected.rc" ] && want_rc=$(cat "$dir/expected.rc")
 	if [ "$want_rc" != 0 ]; then
