@@ -40,23 +40,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# ---- build the probe with the project's flags ----
-PKGS="libarchive jansson libcurl yaml-0.1 sqlite3 libmicrohttpd libcrypto libxml-2.0"
-# SPROUT_DRIVER_ASAN=1 links the probe against build-asan/ (make asan) instead.
-LIBDIR=build
-SAN=""
-if [ "${SPROUT_DRIVER_ASAN:-0}" = 1 ]; then
-	LIBDIR=build-asan
-	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-fi
-if [ ! -f $LIBDIR/libsprout.a ]; then
-	echo "not ok 1 - $LIBDIR/libsprout.a is missing (make build-tests)"
-	exit 1
-fi
-# shellcheck disable=SC2046,SC2086
-if ${CC:-gcc} -std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter $SAN \
-	-I. $(pkg-config --cflags $PKGS) -o "$PROBE" tests/integration/driver/driver_probe.c \
-	$LIBDIR/libsprout.a $(pkg-config --libs $PKGS) -lpthread 2>"$WORK/cc.log"; then
+# ---- build the probe with the project's flags (SPROUT_DRIVER_ASAN=1: against build-asan/) ----
+if LIBDIR=$(svc_build_probe tests/integration/driver/driver_probe.c "$PROBE" "${SPROUT_DRIVER_ASAN:-0}" "$WORK/cc.log"); then
 	ok "driver_probe builds against $LIBDIR/libsprout.a"
 else
 	nok "driver_probe builds against $LIBDIR/libsprout.a" "$(head -n 20 "$WORK/cc.log")"

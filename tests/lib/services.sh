@@ -202,3 +202,24 @@ svc_stop_all() {
 	done
 	rm -rf "$SVC_DIR"
 }
+
+# svc_build_probe SRC OUT ASAN LOG — builds a test program against the project's library
+# with the project's flags: build/libsprout.a, or build-asan/ with sanitizers when ASAN is
+# 1. Prints the library folder used; compiler output goes to LOG. Run from the top.
+svc_build_probe() {
+	_lib=build; _san=""
+	if [ "$3" = 1 ]; then
+		_lib=build-asan
+		_san="-fsanitize=address,undefined -fno-omit-frame-pointer"
+	fi
+	echo "$_lib"
+	if [ ! -f "$_lib/libsprout.a" ]; then
+		echo "$_lib/libsprout.a is missing (make build-tests)" >"$4"
+		return 1
+	fi
+	_pkgs="libarchive jansson libcurl yaml-0.1 sqlite3 libmicrohttpd libcrypto libxml-2.0"
+	# shellcheck disable=SC2046,SC2086
+	${CC:-gcc} -std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+		$_san -I. $(pkg-config --cflags $_pkgs) -o "$2" "$1" \
+		"$_lib/libsprout.a" $(pkg-config --libs $_pkgs) -lpthread 2>"$4"
+}
