@@ -1,6 +1,8 @@
 /* lb.c — running HAProxy: the master process, config activation, the runtime sockets. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -263,6 +265,103 @@ int sp_lb_set_server_state(struct sp_lb *lb, const char *backend, const char *se
 		rc = strstr(out.data, "No such") ? SP_ENOTFOUND : SP_ERROR;
 	free(cmd);
 	sp_buf_free(&out);
+	return rc;
+}
+
+int sp_lb_set_server_health(struct sp_lb *lb, const char *backend, const char *server,
+			    const char *health)
+{
+	struct sp_buf out = SP_BUF_INIT(SP_LB_MAX_ANSWER);
+	char *cmd = sp_aprintf("set server %s/%s health %s", backend, server, health);
+	int rc = cmd ? sp_lb_command(lb, cmd, &out) : SP_ENOMEM;
+	if (!rc && out.len && strspn(out.data, "\r\n ") != out.len)
+		rc = strstr(out.data, "No such") ? SP_ENOTFOUND : SP_ERROR;
+	free(cmd);
+	sp_buf_free(&out);
+	return rc;
+}
+
+bool sp_lb_status_line_ok(const char *a, size_t n)
+{
+	/* "HTTP/1.0 200 OK", "HTTP/1.1 200" */
+	if (n < 12 || strncmp(a, "HTTP/1.", 7) || a[7] < '0' || a[7] > '9' || a[8] != ' ')
+		return false;
+	if (strncmp(a + 9, "200", 3))
+		return false;
+	return n == 12 || a[12] == ' ' || a[12] == '\r' || a[12] == '\n';
+}
+
+/* Waits for fd to be ready for events until deadline; false on timeout or error. */
+static bool wait_fd(int fd, short events, long deadline)
+{
+	for (;;) {
+		long left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p = { fd, events, 0 };
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		return pr > 0 && !(p.revents & POLLNVAL);
+	}
+}
+
+int sp_lb_probe(const struct sp_lb_health *h, const char *address, int timeout_ms)
+{
+	struct sockaddr_in a;
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	int rc = SP_ERROR;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	if (!h || h->port < 1 || h->port > 65535 || !address || inet_pton(AF_INET, address, &a.sin_addr) != 1)
+		return SP_EINVAL;
+	a.sin_port = htons((uint16_t)h->port);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return SP_ERROR;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		int e = 0;
+		socklen_t el = sizeof(e);
+		if (errno != EINPROGRESS || !wait_fd(fd, POLLOUT, deadline) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0)
+			goto out;
+	}
+	if (h->protocol != SP_LB_HTTP) {
+		rc = 0; /* a TCP check passes when the connection is accepted */
+		goto out;
+	}
+	char req[sizeof(h->path) + 64];
+	int rn = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nConnection: close\r\n\r\n", h->path);
+	if (rn <= 0 || (size_t)rn >= sizeof(req))
+		goto out;
+	size_t off = 0;
+	while (off < (size_t)rn) {
+		ssize_t w = send(fd, req + off, (size_t)rn - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, deadline))
+			continue;
+		if (w <= 0)
+			goto out;
+		off += (size_t)w;
+	}
+	/* The status line is all that counts. */
+	char ans[256];
+	size_t got = 0;
+	while (got < sizeof(ans) - 1 && !memchr(ans, '\n', got)) {
+		if (!wait_fd(fd, POLLIN, deadline))
+			goto out;
+		ssize_t r = recv(fd, ans + got, sizeof(ans) - 1 - got, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (sp_lb_status_line_ok(ans, got))
+		rc = 0;
+out:
+	close(fd);
 	return rc;
 }
 

@@ -119,7 +119,19 @@ int sp_lb_master_command(struct sp_lb *lb, const char *cmd, struct sp_buf *out);
 /* set server <backend>/<server> state ready|drain|maint */
 int sp_lb_set_server_state(struct sp_lb *lb, const char *backend, const char *server,
 			   const char *state);
+/* set server <backend>/<server> health up|stopping|down: forces the check's verdict (the
+ * server counts as having passed `rise` checks); regular checks go on from there, so a
+ * server that stops answering still goes DOWN after `fall` failed checks. */
+int sp_lb_set_server_health(struct sp_lb *lb, const char *backend, const char *server,
+			    const char *health);
 int sp_lb_stats(struct sp_lb *lb, struct sp_lb_server_stat **out, size_t *n);
+
+/* One health check as HAProxy runs it (`option httpchk GET <path>` + `http-check expect
+ * status 200` for HTTP targets, a TCP connect otherwise) against address:h->port, within
+ * timeout_ms. 0 when it passes, SP_ERROR when it fails, SP_EINVAL for a bad address. */
+int sp_lb_probe(const struct sp_lb_health *h, const char *address, int timeout_ms);
+/* Whether an HTTP answer's status line is "HTTP/1.x 200" (what `expect status 200` takes). */
+bool sp_lb_status_line_ok(const char *answer, size_t n);
 
 /* Stops the master (SIGUSR1: soft stop, then SIGTERM after timeout) and removes the pid
  * file. Not running is not an error. */

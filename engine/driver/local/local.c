@@ -604,6 +604,104 @@ static bool batch_is_policy(const struct sp_driver_batch *b)
 	return b && (b->restrict_tasks || b->n_only_instances || b->n_remove_instances);
 }
 
+/* A new task that passes the health check when the driver runs it itself (the same
+ * request and verdict as HAProxy's check) is put UP at once in every backend, instead of
+ * after `healthyThreshold` checks `interval` apart; HAProxy's checks go on from there, so
+ * a task that stops answering still goes DOWN. One that does not pass is left to them. */
+static void force_up_fresh(struct local *l, const json_t *st, const struct sp_driver_plan *p,
+			   const json_t *fresh)
+{
+	struct sp_lb_health h;
+	size_t i;
+	json_t *inst;
+	memset(&h, 0, sizeof(h));
+	if (!json_object_size(fresh) || sp_lb_parse_target(p->health_target, &h))
+		return;
+	json_array_foreach(json_object_get(st, "instances"), i, inst) {
+		json_t *task = json_object_get(inst, "task");
+		if (!task || !json_object_get(fresh, sget(inst, "id")) ||
+		    strcmp(sget(task, "state"), "RUNNING") || json_is_true(json_object_get(inst, "leaving")))
+			continue;
+		if (sp_lb_probe(&h, sget(inst, "address"), (p->health_timeout > 0 ? p->health_timeout : 5) * 1000))
+			continue;
+		(void)local_lb_force_up(l, st, sget(inst, "id"));
+	}
+}
+
+/* One instance's new task, run in parallel with the others (local_parallel): out of
+ * rotation and drained (policy batches), the old task removed, the version's files in
+ * place, the new task started. Touches only its instance's state object. */
+struct start_job {
+	json_t *inst;
+	const json_t *st;
+	const struct task_input *in;
+	const char *source_dir;
+	bool staged, drain;
+	int draining_timeout_s;
+	bool files_failed, started;
+	int rc;
+	struct sp_buf err;
+};
+
+static void start_job_run(struct local *l, void *arg)
+{
+	struct start_job *j = arg;
+	const char *id = sget(j->inst, "id");
+	if (j->drain) {
+		(void)local_lb_set_instance(l, j->st, id, "drain");
+		local_lb_wait_drained(l, j->st, id, j->draining_timeout_s);
+	}
+	if (json_object_get(j->inst, "task"))
+		(void)local_task_remove(l, j->in->env, j->inst);
+	if (j->source_dir && (j->staged ? swap_files(j->inst) : deploy_files(j->inst, j->source_dir))) {
+		j->files_failed = true;
+		return;
+	}
+	j->started = true;
+	j->rc = local_task_start(l, j->in, j->inst, &j->err);
+}
+
+/* A leaving instance, or one of a destroyed environment, in parallel with the others:
+ * drained (when a timeout is given), its task removed, its folder deleted. */
+struct remove_job {
+	json_t *inst;
+	const json_t *st;
+	const char *env;
+	int draining_timeout_s; /* < 0: no draining */
+};
+
+static void remove_job_run(struct local *l, void *arg)
+{
+	struct remove_job *j = arg;
+	if (j->draining_timeout_s >= 0)
+		local_lb_wait_drained(l, j->st, sget(j->inst, "id"), j->draining_timeout_s);
+	(void)local_task_remove(l, j->env, j->inst);
+	(void)sp_rm_rf(sget(j->inst, "root"));
+}
+
+/* Removes the instances' tasks and folders in parallel (inst[k] borrowed). */
+static void remove_instances(struct local *l, const json_t *st, const char *env, json_t **inst,
+			     size_t n, int draining_timeout_s)
+{
+	struct remove_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	void **jp = calloc(n ? n : 1, sizeof(*jp));
+	if (!jobs || !jp) {
+		/* no memory for the jobs: one after the other on this thread */
+		for (size_t k = 0; k < n; k++) {
+			struct remove_job one = { inst[k], st, env, draining_timeout_s };
+			remove_job_run(l, &one);
+		}
+	} else {
+		for (size_t k = 0; k < n; k++) {
+			jobs[k] = (struct remove_job){ inst[k], st, env, draining_timeout_s };
+			jp[k] = &jobs[k];
+		}
+		local_parallel(l, remove_job_run, jp, n);
+	}
+	free(jobs);
+	free(jp);
+}
+
 /* apply(), optionally limited to a batch (sp_driver_local_apply_batch, local.h). */
 static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		       const struct sp_driver_batch *batch, struct sp_diags *d)
@@ -714,16 +812,27 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 	if ((rc = local_state_save(l, env, st)))
 		goto out;
 
-	/* One task per instance, replaced when stopped or out of date (AllAtOnce). */
+	/* One task per instance, replaced when stopped or out of date (AllAtOnce). The
+	 * version is staged and the deployment hooks run here, on the calling thread, while
+	 * the old tasks still serve (a failure keeps that task); then the instances' tasks
+	 * are replaced in parallel (start_job_run), and their outcome reported in order. */
 	bool failed = false;
+	struct task_input in = { env, spec->version_label, hash, taskdef, &plan, spec->auths, spec->n_auths };
+	size_t njobs = 0, cap = json_array_size(instances);
+	struct start_job *jobs = calloc(cap ? cap : 1, sizeof(*jobs));
+	void **jp = calloc(cap ? cap : 1, sizeof(*jp));
+	if (!jobs || !jp) {
+		free(jobs);
+		free(jp);
+		rc = SP_ENOMEM;
+		goto save;
+	}
 	json_array_foreach(instances, i, inst) {
 		if (json_is_true(json_object_get(inst, "leaving")) || task_current(inst, hash))
 			continue;
 		if (batch && batch->restrict_tasks && json_object_get(inst, "task") &&
 		    !batch_lists(batch->only_instances, batch->n_only_instances, sget(inst, "id")))
 			continue;
-		/* The version is staged and the deployment hooks run while the old task
-		 * still serves; a failure keeps that task. */
 		bool staged = false;
 		if (spec->source_dir && batch && batch->before_activate) {
 			if ((rc = stage_files(inst, spec->source_dir))) {
@@ -742,37 +851,44 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 			}
 			staged = true;
 		}
-		if (batch_is_policy(batch) && plan.load_balanced && json_object_get(inst, "task") &&
-		    !strcmp(sget(json_object_get(inst, "task"), "state"), "RUNNING")) {
-			/* A batch deployment takes the instance out of rotation first. */
-			(void)local_lb_set_instance(l, st, sget(inst, "id"), "drain");
-			local_lb_wait_drained(l, st, sget(inst, "id"), plan.draining_timeout_s);
-		}
-		if (json_object_get(inst, "task")) {
+		json_t *old = json_object_get(inst, "task");
+		struct start_job *j = &jobs[njobs];
+		j->inst = inst;
+		j->st = st;
+		j->in = &in;
+		j->source_dir = spec->source_dir;
+		j->staged = staged;
+		/* A batch deployment takes the instance out of rotation first. */
+		j->drain = batch_is_policy(batch) && plan.load_balanced && old &&
+			   !strcmp(sget(old, "state"), "RUNNING");
+		j->draining_timeout_s = plan.draining_timeout_s;
+		sp_buf_init(&j->err, 8192);
+		jp[njobs++] = j;
+		if (old)
 			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
-				   "[Instance: %s] Replacing task %s.", sget(inst, "id"),
-				   sget(json_object_get(inst, "task"), "id"));
-			(void)local_task_remove(l, env, inst);
-		}
-		if (spec->source_dir &&
-		    (rc = staged ? swap_files(inst) : deploy_files(inst, spec->source_dir))) {
-			derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot put the version's files in place",
-			     sget(inst, "id"));
-			failed = true;
-			continue;
-		}
-		struct task_input in = { env, spec->version_label, hash, taskdef, &plan, spec->auths, spec->n_auths };
-		sp_buf_reset(&err);
-		rc = local_task_start(l, &in, inst, &err);
-		json_object_set_new(fresh, sget(inst, "id"), json_true());
-		if (rc) {
-			derr(d, "DRIVER_TASK_START_FAILED", NULL, "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
-			local_emit(l, SP_DRIVER_ERROR, env, sget(inst, "id"), NULL, NULL, NULL,
-				   "[Instance: %s] Task failed to start: %s", sget(inst, "id"), sp_buf_cstr(&err));
-			failed = true;
-		}
-		(void)local_state_save(l, env, st);
+				   "[Instance: %s] Replacing task %s.", sget(inst, "id"), sget(old, "id"));
 	}
+	local_parallel(l, start_job_run, jp, njobs);
+	for (size_t k = 0; k < njobs; k++) {
+		struct start_job *j = &jobs[k];
+		const char *id = sget(j->inst, "id");
+		if (j->files_failed) {
+			derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot put the version's files in place", id);
+			failed = true;
+		}
+		if (j->started)
+			json_object_set_new(fresh, id, json_true());
+		if (j->rc) {
+			derr(d, "DRIVER_TASK_START_FAILED", NULL, "[Instance: %s] %s", id, sp_buf_cstr(&j->err));
+			local_emit(l, SP_DRIVER_ERROR, env, id, NULL, NULL, NULL,
+				   "[Instance: %s] Task failed to start: %s", id, sp_buf_cstr(&j->err));
+			failed = true;
+		}
+		sp_buf_free(&j->err);
+	}
+	free(jobs);
+	free(jp);
+	(void)local_state_save(l, env, st);
 	if (json_object_size(fresh) && wait_ready(l, env, st, taskdef, &plan, fresh, d))
 		failed = true;
 	(void)local_state_save(l, env, st);
@@ -799,19 +915,27 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 			(void)local_lb_set_instance(l, st, sget(inst, "id"), "drain");
 		}
 	if (any_leaving) {
+		/* drained, then their tasks and folders removed, all of them in parallel */
+		json_t **lv = calloc(json_array_size(instances) + 1, sizeof(*lv));
+		size_t nlv = 0;
 		json_array_foreach(instances, i, inst)
-			if (json_is_true(json_object_get(inst, "leaving")))
-				local_lb_wait_drained(l, st, sget(inst, "id"), plan.draining_timeout_s);
+			if (lv && json_is_true(json_object_get(inst, "leaving")))
+				lv[nlv++] = inst;
+		remove_instances(l, st, env, lv, nlv, plan.draining_timeout_s);
 		for (i = json_array_size(instances); i-- > 0;) {
 			inst = json_array_get(instances, i);
 			if (!json_is_true(json_object_get(inst, "leaving")))
 				continue;
-			(void)local_task_remove(l, env, inst);
-			(void)sp_rm_rf(sget(inst, "root"));
+			if (!lv) { /* no memory for the list: one after the other here */
+				local_lb_wait_drained(l, st, sget(inst, "id"), plan.draining_timeout_s);
+				(void)local_task_remove(l, env, inst);
+				(void)sp_rm_rf(sget(inst, "root"));
+			}
 			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
 				   "Removed instance '%s' from the environment.", sget(inst, "id"));
 			json_array_remove(instances, i);
 		}
+		free(lv);
 		(void)local_state_save(l, env, st);
 	}
 
@@ -826,6 +950,7 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 			if (task && !strcmp(sget(task, "state"), "RUNNING"))
 				(void)local_lb_set_instance(l, st, sget(inst, "id"), "ready");
 		}
+		force_up_fresh(l, st, &plan, fresh);
 	}
 	rc = failed ? SP_ERROR : 0;
 save:
@@ -986,8 +1111,17 @@ static int op_destroy(void *ctx, const char *env, struct sp_diags *d)
 		(void)local_state_save(l, env, st);
 		if (local_lb_sync(l, &err))
 			derr(d, "DRIVER_LB_FAILED", NULL, "%s", sp_buf_cstr(&err));
-		json_array_foreach(json_object_get(st, "instances"), i, inst) {
-			(void)local_task_remove(l, env, inst);
+		/* the tasks and folders of all instances in parallel */
+		json_t *insts = json_object_get(st, "instances");
+		json_t **all = calloc(json_array_size(insts) + 1, sizeof(*all));
+		size_t nall = 0;
+		json_array_foreach(insts, i, inst)
+			if (all)
+				all[nall++] = inst;
+		remove_instances(l, st, env, all, nall, -1);
+		free(all);
+		json_array_foreach(insts, i, inst) {
+			(void)local_task_remove(l, env, inst); /* nothing left unless all was NULL */
 			(void)sp_rm_rf(sget(inst, "root"));
 			local_emit(l, SP_DRIVER_INFO, env, sget(inst, "id"), NULL, NULL, NULL,
 				   "Terminated instance '%s'.", sget(inst, "id"));

@@ -60,10 +60,21 @@ int local_images_ensure(struct local *l, const json_t *taskdef,
 /* Load balancer (local_lb.c). */
 int local_lb_sync(struct local *l, struct sp_buf *err);
 int local_lb_set_instance(struct local *l, const json_t *st, const char *instance, const char *state);
+/* Every backend of the environment: `state ready`, then `health up` (the driver has run
+ * the health check itself); HAProxy's regular checks go on from there. */
+int local_lb_force_up(struct local *l, const json_t *st, const char *instance);
 /* Waits until the instance's servers hold no session or timeout_s passes. */
 void local_lb_wait_drained(struct local *l, const json_t *st, const char *instance, int timeout_s);
 /* instance id -> {"status": ..., "check": ...} (worst across the env's backends). */
 int local_lb_health(struct local *l, const json_t *st, json_t **out);
+
+/* Parallel work (local_par.c): fn(worker, jobs[k]) for every k, on at most
+ * min(n, LOCAL_MAX_PARALLEL) threads including the caller's; returns when all are done.
+ * `worker` is a copy of l with its own Docker connection and no event callback, so fn
+ * must only touch its own job (its instance's state object) and read shared data; events,
+ * diagnostics and state saves belong to the caller, after the return. */
+#define LOCAL_MAX_PARALLEL 16
+void local_parallel(struct local *l, void (*fn)(struct local *worker, void *job), void **jobs, size_t n);
 
 /* Small helpers. */
 int local_random_hex(char *out, size_t nhex);

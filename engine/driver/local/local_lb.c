@@ -142,6 +142,21 @@ int local_lb_set_instance(struct local *l, const json_t *st, const char *instanc
 	return rc;
 }
 
+int local_lb_force_up(struct local *l, const json_t *st, const char *instance)
+{
+	char names[SP_DRIVER_MAX_LISTENERS][160];
+	size_t n = backends_of(st, names, SP_DRIVER_MAX_LISTENERS);
+	int rc = 0;
+	if (!sp_lb_running(l->lb))
+		return SP_ENOTFOUND;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = sp_lb_set_server_state(l->lb, names[i], instance, "ready");
+		if (!rc)
+			rc = sp_lb_set_server_health(l->lb, names[i], instance, "up");
+	}
+	return rc;
+}
+
 void local_lb_wait_drained(struct local *l, const json_t *st, const char *instance, int timeout_s)
 {
 	char names[SP_DRIVER_MAX_LISTENERS][160];
