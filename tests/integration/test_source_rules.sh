@@ -43,3 +43,12 @@ else
 	echo "not ok - test inputs survive a clone (no empty or ignored paths)"
 	printf '%s\n' $empty $ignored | sed 's/^/#   /'
 fi
+# Dependency direction (docs/architecture.md): bundles/, ebextensions/ and platform-hooks/
+# include nothing from engine/ but engine/base.
+up=$(grep -n '#include "engine/' bundles/* ebextensions/* platform-hooks/*.[ch] 2>/dev/null | grep -v '"engine/base/')
+if [ -z "$up" ]; then
+	echo "ok - bundles/, ebextensions/, platform-hooks/ depend only on engine/base"
+else
+	echo "not ok - bundles/, ebextensions/, platform-hooks/ depend only on engine/base"
+	echo "$up" | sed 's/^/#   /'
+fi
