@@ -371,18 +371,27 @@ int sp_docker_container_kill(struct sp_docker *d, const char *id, const char *si
 	return simple_post(d, "/containers/%s/kill%s", id, q, "kill container");
 }
 
-int sp_docker_container_remove(struct sp_docker *d, const char *id, bool force, bool volumes)
+/* DELETE /<kind>/<name><query>; an object already gone is not an error. */
+static int delete_object(struct sp_docker *d, const char *kind, const char *name,
+			 const char *query, const char *what)
 {
-	char *eid = escape(d, id);
-	char *path = eid ? sp_aprintf("/containers/%s?force=%d&v=%d", eid, force, volumes) : NULL;
+	char *e = escape(d, name);
+	char *path = e ? sp_aprintf("/%s/%s%s", kind, e, query) : NULL;
 	int rc = SP_ENOMEM;
 	if (path)
-		rc = call_json(d, "DELETE", path, NULL, "remove container", NULL, NULL);
+		rc = call_json(d, "DELETE", path, NULL, what, NULL, NULL);
 	if (rc == SP_ENOTFOUND)
 		rc = 0;
 	free(path);
-	free(eid);
+	free(e);
 	return rc;
+}
+
+int sp_docker_container_remove(struct sp_docker *d, const char *id, bool force, bool volumes)
+{
+	char q[32];
+	snprintf(q, sizeof(q), "?force=%d&v=%d", force, volumes);
+	return delete_object(d, "containers", id, q, "remove container");
 }
 
 int sp_docker_container_inspect(struct sp_docker *d, const char *id, json_t **out)
@@ -546,16 +555,7 @@ out:
 
 int sp_docker_network_remove(struct sp_docker *d, const char *id_or_name)
 {
-	char *e = escape(d, id_or_name);
-	char *path = e ? sp_aprintf("/networks/%s", e) : NULL;
-	int rc = SP_ENOMEM;
-	if (path)
-		rc = call_json(d, "DELETE", path, NULL, "remove network", NULL, NULL);
-	if (rc == SP_ENOTFOUND)
-		rc = 0;
-	free(path);
-	free(e);
-	return rc;
+	return delete_object(d, "networks", id_or_name, "", "remove network");
 }
 
 int sp_docker_network_list(struct sp_docker *d, const char *const *labels, size_t n, json_t **out)
@@ -578,16 +578,7 @@ int sp_docker_volume_create(struct sp_docker *d, const char *name, const json_t 
 
 int sp_docker_volume_remove(struct sp_docker *d, const char *name)
 {
-	char *e = escape(d, name);
-	char *path = e ? sp_aprintf("/volumes/%s", e) : NULL;
-	int rc = SP_ENOMEM;
-	if (path)
-		rc = call_json(d, "DELETE", path, NULL, "remove volume", NULL, NULL);
-	if (rc == SP_ENOTFOUND)
-		rc = 0;
-	free(path);
-	free(e);
-	return rc;
+	return delete_object(d, "volumes", name, "", "remove volume");
 }
 
 int sp_docker_volume_list(struct sp_docker *d, const char *const *labels, size_t n, json_t **out)
