@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,13 +337,6 @@ out:
 	return rc;
 }
 
-/* The version's files into var/app/staging, then swapped into var/app/current. */
-static int deploy_files(const json_t *inst, const char *source_dir)
-{
-	int rc = stage_files(inst, source_dir);
-	return rc ? rc : swap_files(inst);
-}
-
 /* ---- constructor and simple ops ---- */
 
 static int op_check(void *ctx, struct sp_buf *msg)
@@ -484,25 +478,39 @@ static json_t *lb_doc(const struct sp_driver_plan *p, const char *address)
 			 "unhealthyThreshold", p->unhealthy_threshold);
 }
 
-static bool port_accepts(const char *addr, int port)
+/* A TCP connection to addr:port is accepted within timeout_ms. */
+static bool port_accepts(const char *addr, int port, int timeout_ms)
 {
 	struct sockaddr_in a;
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+	if (!addr || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
 		return false;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return false;
 	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (!ok && errno == EINPROGRESS) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int e = 0;
+		socklen_t el = sizeof(e);
+		ok = poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0;
+	}
 	close(fd);
 	return ok;
 }
 
-/* The instance ports a new task must answer on before it takes traffic: the listeners'
- * instance ports (load balanced) that some container publishes, or every fixed hostPort. */
-static size_t ready_ports(const json_t *taskdef, const struct sp_driver_plan *p, int *ports, size_t max)
+/* What a new task must answer on before it takes traffic: the listeners' instance ports
+ * (load balanced) that some container publishes, or every fixed hostPort; with the
+ * publishing container and its containerPort. */
+struct ready_port {
+	int host_port, container_port;
+	const char *container;
+};
+
+static size_t ready_ports(const json_t *taskdef, const struct sp_driver_plan *p, struct ready_port *ports,
+			  size_t max)
 {
 	size_t n = 0, i, j;
 	json_t *c, *m;
@@ -517,10 +525,27 @@ static size_t ready_ports(const json_t *taskdef, const struct sp_driver_plan *p,
 				if (p->listeners[k].instance_port == hp)
 					wanted = true;
 			if (wanted)
-				ports[n++] = hp;
+				ports[n++] = (struct ready_port){ hp,
+					(int)json_integer_value(json_object_get(m, "containerPort")), sget(c, "name") };
 		}
 	}
 	return n;
+}
+
+/* The port answers on the instance's address (Docker's proxy) and, when the container's
+ * address on the task network is known, the app itself listens there: the proxy accepts
+ * as soon as the container starts, before the app does. */
+static bool task_answers(const json_t *inst, const struct ready_port *rp)
+{
+	const char *ip = NULL;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(inst, "task"), "containers"), i, c)
+		if (sget(c, "name") && rp->container && !strcmp(sget(c, "name"), rp->container))
+			ip = sget(c, "ip");
+	if (ip && rp->container_port > 0 && !port_accepts(ip, rp->container_port, 100))
+		return false;
+	return port_accepts(sget(inst, "address"), rp->host_port, 1000);
 }
 
 /* Waits until every essential container of every new task runs and the ports accept.
@@ -528,7 +553,7 @@ static size_t ready_ports(const json_t *taskdef, const struct sp_driver_plan *p,
 static int wait_ready(struct local *l, const char *env, json_t *st, const json_t *taskdef,
 		      const struct sp_driver_plan *p, json_t *fresh, struct sp_diags *d)
 {
-	int ports[64];
+	struct ready_port ports[64];
 	size_t np = ready_ports(taskdef, p, ports, 64);
 	long deadline = local_now_ms() + (long)p->start_timeout_s * 1000;
 	size_t i;
@@ -551,7 +576,7 @@ static int wait_ready(struct local *l, const char *env, json_t *st, const json_t
 			}
 			bool ok = true;
 			for (size_t k = 0; k < np && ok; k++)
-				ok = port_accepts(sget(inst, "address"), ports[k]);
+				ok = task_answers(inst, &ports[k]);
 			if (ok) {
 				json_object_set_new(task, "state", json_string("RUNNING"));
 				json_object_set_new(inst, "inService", json_true());
@@ -566,7 +591,7 @@ static int wait_ready(struct local *l, const char *env, json_t *st, const json_t
 			return rc;
 		if (local_now_ms() >= deadline)
 			break;
-		local_sleep_ms(100);
+		local_sleep_ms(50);
 	}
 	json_array_foreach(json_object_get(st, "instances"), i, inst) {
 		json_t *task = json_object_get(inst, "task");
@@ -628,9 +653,13 @@ static void force_up_fresh(struct local *l, const json_t *st, const struct sp_dr
 	}
 }
 
-/* One instance's new task, run in parallel with the others (local_parallel): out of
- * rotation and drained (policy batches), the old task removed, the version's files in
- * place, the new task started. Touches only its instance's state object. */
+/* One instance's new task, run in parallel with the others (local_parallel). The new
+ * task is made (network, volumes, containers created) and the version's files staged
+ * while the old task still serves; a failure there keeps the old task. Then the instance
+ * leaves rotation and is drained (policy batches), the old task stops, the files are
+ * swapped in and the new task starts. The stopped old task is handed back (j->old) to be
+ * retired: its containers are removed after the deployment (retired_sweep), as the ECS
+ * agent cleans stopped tasks up later. Touches only its instance's state object. */
 struct start_job {
 	json_t *inst;
 	const json_t *st;
@@ -639,6 +668,7 @@ struct start_job {
 	bool staged, drain;
 	int draining_timeout_s;
 	bool files_failed, started;
+	json_t *old;
 	int rc;
 	struct sp_buf err;
 };
@@ -647,18 +677,83 @@ static void start_job_run(struct local *l, void *arg)
 {
 	struct start_job *j = arg;
 	const char *id = sget(j->inst, "id");
+	json_t *task = NULL;
+	j->rc = local_task_prepare(l, j->in, j->inst, &task, &j->err);
+	if (!j->rc && j->source_dir && !j->staged && stage_files(j->inst, j->source_dir))
+		j->files_failed = true;
+	if (j->rc || j->files_failed) {
+		local_task_discard(l, j->inst, task);
+		/* the old task goes on; an instance without one keeps the failure's record */
+		if (!json_object_get(j->inst, "task") && task && j->rc)
+			json_object_set(j->inst, "task", task);
+		json_decref(task);
+		return;
+	}
 	if (j->drain) {
 		(void)local_lb_set_instance(l, j->st, id, "drain");
 		local_lb_wait_drained(l, j->st, id, j->draining_timeout_s);
 	}
-	if (json_object_get(j->inst, "task"))
-		(void)local_task_remove(l, j->in->env, j->inst);
-	if (j->source_dir && (j->staged ? swap_files(j->inst) : deploy_files(j->inst, j->source_dir))) {
+	j->old = json_incref(json_object_get(j->inst, "task"));
+	if (j->old)
+		local_task_stop(l, j->old, NULL);
+	if (j->source_dir && swap_files(j->inst)) {
 		j->files_failed = true;
+		local_task_discard(l, j->inst, task);
+		json_decref(task);
 		return;
 	}
+	json_object_set_new(j->inst, "task", task);
 	j->started = true;
-	j->rc = local_task_start(l, j->in, j->inst, &j->err);
+	j->rc = local_task_run(l, j->in, j->inst, &j->err);
+}
+
+/* Stopped tasks of the environment's instances waiting to be removed (st "retired"). */
+static void retire_task(json_t *st, const json_t *inst, json_t *task)
+{
+	json_t *r = json_object_get(st, "retired");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!json_is_array(r)) {
+		r = json_array();
+		json_object_set_new(st, "retired", r);
+	}
+	json_array_append_new(r, json_pack("{s:s, s:s, s:O, s:I}", "instance", sget(inst, "id"),
+					   "root", sget(inst, "root"), "task", task, "at",
+					   (json_int_t)(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000)));
+}
+
+static void retired_job_run(struct local *l, void *arg)
+{
+	json_t *r = arg; /* its "root" is where the task's output is copied */
+	local_task_discard(l, r, json_object_get(r, "task"));
+}
+
+/* Removes the retired tasks older than min_age_ms, in parallel; true when any was. */
+static bool retired_sweep(struct local *l, json_t *st, long min_age_ms)
+{
+	json_t *r = json_object_get(st, "retired");
+	size_t n = json_array_size(r), k = 0, i;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long long now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	void **jobs = n ? calloc(n, sizeof(*jobs)) : NULL;
+	if (!jobs)
+		return false;
+	json_t *x;
+	json_array_foreach(r, i, x)
+		if (now - json_integer_value(json_object_get(x, "at")) >= min_age_ms)
+			jobs[k++] = x;
+	local_parallel(l, retired_job_run, jobs, k);
+	for (i = n; k && i-- > 0;) {
+		x = json_array_get(r, i);
+		for (size_t m = 0; m < k; m++)
+			if (jobs[m] == x) {
+				json_array_remove(r, i);
+				break;
+			}
+	}
+	free(jobs);
+	return k > 0;
 }
 
 /* A leaving instance, or one of a destroyed environment, in parallel with the others:
@@ -700,6 +795,48 @@ static void remove_instances(struct local *l, const json_t *st, const char *env,
 	}
 	free(jobs);
 	free(jp);
+}
+
+static bool task_known(const json_t *st, const char *tid)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(st, "instances"), i, x)
+		if (tid && sget(json_object_get(x, "task"), "id") &&
+		    !strcmp(sget(json_object_get(x, "task"), "id"), tid))
+			return true;
+	json_array_foreach(json_object_get(st, "retired"), i, x)
+		if (tid && sget(json_object_get(x, "task"), "id") &&
+		    !strcmp(sget(json_object_get(x, "task"), "id"), tid))
+			return true;
+	return false;
+}
+
+/* Containers and networks of the environment whose task the state does not know (an
+ * engine stopped between making a task and recording it) are removed. */
+static void stray_sweep(struct local *l, const json_t *st)
+{
+	char le[96], lo[64];
+	json_t *list = NULL, *x;
+	size_t i;
+	snprintf(le, sizeof(le), "sprout.env=%s", sget(st, "environment"));
+	snprintf(lo, sizeof(lo), "sprout.owner=%s", l->owner);
+	const char *labels[] = { le, lo };
+	if (sp_docker_container_list(l->docker, labels, 2, &list) == 0)
+		json_array_foreach(list, i, x) {
+			const char *tid = sget(json_object_get(x, "Labels"), "sprout.task");
+			if (tid && !task_known(st, tid))
+				(void)sp_docker_container_remove(l->docker, sget(x, "Id"), true, true);
+		}
+	json_decref(list);
+	list = NULL;
+	if (sp_docker_network_list(l->docker, labels, 2, &list) == 0)
+		json_array_foreach(list, i, x) {
+			const char *tid = sget(json_object_get(x, "Labels"), "sprout.task");
+			if (tid && !task_known(st, tid))
+				(void)sp_docker_network_remove(l->docker, sget(x, "Id"));
+		}
+	json_decref(list);
 }
 
 /* apply(), optionally limited to a batch (sp_driver_local_apply_batch, local.h). */
@@ -758,6 +895,8 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 	if (rc)
 		goto out;
 	json_t *instances = json_object_get(st, "instances");
+	(void)retired_sweep(l, st, 0);
+	stray_sweep(l, st);
 	json_object_set_new(st, "version", json_string(spec->version_label ? spec->version_label : ""));
 	json_object_set_new(st, "environmentType",
 			    json_string(plan.load_balanced ? "LoadBalanced" : "SingleInstance"));
@@ -878,6 +1017,9 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		}
 		if (j->started)
 			json_object_set_new(fresh, id, json_true());
+		if (j->old)
+			retire_task(st, j->inst, j->old);
+		json_decref(j->old);
 		if (j->rc) {
 			derr(d, "DRIVER_TASK_START_FAILED", NULL, "[Instance: %s] %s", id, sp_buf_cstr(&j->err));
 			local_emit(l, SP_DRIVER_ERROR, env, id, NULL, NULL, NULL,
@@ -1043,6 +1185,7 @@ static int op_observe(void *ctx, const char *env, json_t **out)
 						       "leaving", json_is_true(json_object_get(inst, "leaving")),
 						       "task", t));
 	}
+	(void)retired_sweep(l, st, LOCAL_RETIRE_AFTER_MS);
 	(void)local_state_save(l, env, st);
 	if (lb)
 		(void)local_lb_health(l, st, &lbh);

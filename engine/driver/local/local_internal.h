@@ -41,8 +41,24 @@ struct task_input {
 	const struct sp_driver_registry_auth *auths;
 	size_t n_auths;
 };
+/* A new task for the instance, made but not started: its network, volumes and every
+ * container created (in start order). *task_out (the caller's, even on failure, so that
+ * local_task_discard can clean it) is not attached to inst: the instance's current task
+ * keeps running meanwhile. */
+int local_task_prepare(struct local *l, const struct task_input *in, const json_t *inst,
+		       json_t **task_out, struct sp_buf *err);
+/* Starts the containers of inst's (prepared) task in order, waiting for dependsOn
+ * conditions; a failure makes the task STOPPED with the reason. */
+int local_task_run(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err);
+/* prepare, attach as inst's task, run. */
 int local_task_start(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err);
-/* Stops (container's own stopTimeout) and removes everything of the instance's task. */
+/* Stops a task's containers (each with its own stopTimeout) all at once, except that a
+ * container stops only after those that dependsOn it (as on ECS); `except` is skipped. */
+void local_task_stop(struct local *l, const json_t *task, const json_t *except);
+/* Stops and removes everything of `task` (attached to inst or not), its containers'
+ * output copied into inst's log folder first. */
+void local_task_discard(struct local *l, json_t *inst, const json_t *task);
+/* local_task_discard of the instance's task, then the task detached. */
 int local_task_remove(struct local *l, const char *env, json_t *inst);
 /* Inspects the task's containers. When an essential one stopped: the others are
  * stopped, the task becomes STOPPED with its cause and an ERROR event goes out; a
@@ -74,6 +90,8 @@ int local_lb_health(struct local *l, const json_t *st, json_t **out);
  * must only touch its own job (its instance's state object) and read shared data; events,
  * diagnostics and state saves belong to the caller, after the return. */
 #define LOCAL_MAX_PARALLEL 16
+/* A replaced task is removed by the first observe or apply this long after it stopped. */
+#define LOCAL_RETIRE_AFTER_MS 1000
 void local_parallel(struct local *l, void (*fn)(struct local *worker, void *job), void **jobs, size_t n);
 
 /* Small helpers. */

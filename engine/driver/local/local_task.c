@@ -65,17 +65,31 @@ static int wait_condition(struct local *l, const char *docker_id, const char *co
 	return SP_ERROR;
 }
 
-static const json_t *find_container(const json_t *task, const char *name)
+/* The member of array `a` whose "name" is `name`. */
+static const json_t *by_name(const json_t *a, const char *name)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(task, "containers"), i, c)
-		if (sget(c, "name") && !strcmp(sget(c, "name"), name))
+	json_array_foreach(a, i, c)
+		if (name && sget(c, "name") && !strcmp(sget(c, "name"), name))
 			return c;
 	return NULL;
 }
 
-int local_task_start(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err)
+/* The names of the containers `d` depends on (dependsOn), recorded for the stop order. */
+static json_t *depends_on_names(const json_t *d)
+{
+	json_t *a = json_array();
+	size_t j;
+	json_t *x;
+	json_array_foreach(json_object_get(d, "dependsOn"), j, x)
+		if (a && sget(x, "containerName"))
+			json_array_append_new(a, json_string(sget(x, "containerName")));
+	return a;
+}
+
+int local_task_prepare(struct local *l, const struct task_input *in, const json_t *inst,
+		       json_t **task_out, struct sp_buf *err)
 {
 	char tid[33];
 	size_t order[SP_DOCKER_MAX_CONTAINERS];
@@ -86,22 +100,23 @@ int local_task_start(struct local *l, const struct task_input *in, json_t *inst,
 	const json_t *defs = json_object_get(in->taskdef, "containerDefinitions");
 	const json_t *vols = json_object_get(in->taskdef, "volumes");
 	size_t n = json_array_size(defs), i, j;
-	json_t *d, *x;
+	json_t *d, *x, *task = NULL;
 	int rc;
 
+	*task_out = NULL;
 	if ((rc = local_random_hex(tid, 32)))
 		goto out;
 	char netname[64];
 	snprintf(netname, sizeof(netname), "sprout-%.12s", tid);
-	json_t *task = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:[]}", "id", tid, "state", "PENDING",
-				 "version", in->version ? in->version : "", "hash", in->hash, "network",
-				 netname, "containers", "warned");
+	task = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:[]}", "id", tid, "state", "PENDING",
+			 "version", in->version ? in->version : "", "hash", in->hash, "network",
+			 netname, "containers", "warned");
 	if (!task || !names || !aliases) {
 		json_decref(task);
 		rc = SP_ENOMEM;
 		goto out;
 	}
-	json_object_set_new(inst, "task", task); /* recorded first, so a failure can be cleaned */
+	*task_out = task; /* handed out first, so a failure can be cleaned */
 	json_t *records = json_object_get(task, "containers");
 	labels = task_labels(l, in->env, iid, tid, in->version);
 
@@ -170,6 +185,8 @@ int local_task_start(struct local *l, const struct task_input *in, json_t *inst,
 		}
 	}
 
+	/* Every container is created now, in start order (volumesFrom needs its source to
+	 * exist); they start later, in local_task_run. */
 	struct sp_docker_task_ctx ctx = {
 		.environment = in->env, .instance_id = iid, .task_id = tid, .version = in->version,
 		.instance_root = root, .host_ip = addr, .network = netname, .volumes = vols,
@@ -180,13 +197,6 @@ int local_task_start(struct local *l, const struct task_input *in, json_t *inst,
 	for (size_t k = 0; k < n; k++) {
 		d = json_array_get(defs, order[k]);
 		const char *name = sget(d, "name");
-		/* dependsOn conditions beyond START wait for the dependency */
-		json_array_foreach(json_object_get(d, "dependsOn"), j, x) {
-			const json_t *dep = find_container(task, sget(x, "containerName"));
-			if (dep && (rc = wait_condition(l, sget(dep, "id"), sget(x, "condition"),
-							in->plan->start_timeout_s, err)))
-				goto out;
-		}
 		json_decref(body);
 		body = NULL;
 		if ((rc = sp_docker_map_container(d, &ctx, &body, err)))
@@ -199,26 +209,18 @@ int local_task_start(struct local *l, const struct task_input *in, json_t *inst,
 			sp_buf_printf(err, "container \"%s\": %s", name, sp_docker_last_error(l->docker));
 			goto out;
 		}
-		json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", name,
+		json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:b}", "name", name,
 							 "dockerName", dn, "id", cid, "essential",
 							 !json_is_false(json_object_get(d, "essential")),
-							 "tty", json_is_true(json_object_get(d, "pseudoTerminal"))));
+							 "tty", json_is_true(json_object_get(d, "pseudoTerminal")),
+							 "dependsOn", depends_on_names(d), "started", 0));
 		free(cid);
-		rc = sp_docker_container_start(l->docker, dn);
-		if (rc) {
-			sp_buf_printf(err, "container \"%s\" did not start: %s", name,
-				      sp_docker_last_error(l->docker));
-			goto out;
-		}
 	}
 	rc = 0;
 out:
-	if (rc) {
-		json_t *t = json_object_get(inst, "task");
-		if (t) {
-			json_object_set_new(t, "state", json_string("STOPPED"));
-			json_object_set_new(t, "stoppedReason", json_string(sp_buf_cstr(err)));
-		}
+	if (rc && task) {
+		json_object_set_new(task, "state", json_string("STOPPED"));
+		json_object_set_new(task, "stoppedReason", json_string(sp_buf_cstr(err)));
 	}
 	free(netid);
 	json_decref(body);
@@ -227,6 +229,49 @@ out:
 	json_decref(aliases);
 	sp_buf_free(&path);
 	return rc;
+}
+
+int local_task_run(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err)
+{
+	json_t *task = json_object_get(inst, "task");
+	json_t *records = json_object_get(task, "containers");
+	const json_t *defs = json_object_get(in->taskdef, "containerDefinitions");
+	size_t k, j;
+	json_t *c, *x;
+	int rc = 0;
+	json_array_foreach(records, k, c) {
+		const char *name = sget(c, "name");
+		const json_t *d = by_name(defs, name);
+		/* dependsOn conditions beyond START wait for the dependency */
+		json_array_foreach(d ? json_object_get(d, "dependsOn") : NULL, j, x) {
+			const json_t *dep = by_name(records, sget(x, "containerName"));
+			if (dep && (rc = wait_condition(l, sget(dep, "id"), sget(x, "condition"),
+							in->plan->start_timeout_s, err)))
+				goto out;
+		}
+		rc = sp_docker_container_start(l->docker, sget(c, "dockerName"));
+		if (rc) {
+			sp_buf_printf(err, "container \"%s\" did not start: %s", name,
+				      sp_docker_last_error(l->docker));
+			goto out;
+		}
+		json_object_set_new(c, "started", json_true());
+	}
+out:
+	if (rc) {
+		json_object_set_new(task, "state", json_string("STOPPED"));
+		json_object_set_new(task, "stoppedReason", json_string(sp_buf_cstr(err)));
+	}
+	return rc;
+}
+
+int local_task_start(struct local *l, const struct task_input *in, json_t *inst, struct sp_buf *err)
+{
+	json_t *task = NULL;
+	int rc = local_task_prepare(l, in, inst, &task, err);
+	if (task)
+		json_object_set_new(inst, "task", task);
+	return rc ? rc : local_task_run(l, in, inst, err);
 }
 
 /* "2026-11-21T23:25:28.123456789Z" -> seconds and nanoseconds. */
@@ -323,18 +368,81 @@ out:
 	return rc;
 }
 
-int local_task_remove(struct local *l, const char *env, json_t *inst)
+static bool is_stopped_status(const char *s)
 {
-	json_t *task = json_object_get(inst, "task");
+	return !s || !strcmp(s, "exited") || !strcmp(s, "dead") || !strcmp(s, "missing");
+}
+
+static bool in_array(const json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+		if (json_string_value(v) && !strcmp(json_string_value(v), s))
+			return true;
+	return false;
+}
+
+static void stop_job_run(struct local *l, void *job)
+{
+	(void)sp_docker_container_stop(l->docker, sget(job, "id"), -1);
+}
+
+/* True when a container still to stop depends on `c` (dependsOn): on ECS dependents stop
+ * before what they depend on; nothing else orders a task's stop. */
+static bool awaited_by(const json_t *cs, const bool *done, const json_t *c)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(cs, i, o)
+		if (o != c && !done[i] && in_array(json_object_get(o, "dependsOn"), sget(c, "name")))
+			return true;
+	return false;
+}
+
+void local_task_stop(struct local *l, const json_t *task, const json_t *except)
+{
+	const json_t *cs = json_object_get(task, "containers");
+	size_t n = json_array_size(cs), left = 0, i;
+	bool done[SP_DOCKER_MAX_CONTAINERS] = { false };
+	void *jobs[SP_DOCKER_MAX_CONTAINERS];
+	json_t *c;
+	if (n > SP_DOCKER_MAX_CONTAINERS)
+		n = SP_DOCKER_MAX_CONTAINERS;
+	for (i = 0; i < n; i++) {
+		c = json_array_get(cs, i);
+		done[i] = c == except || !sget(c, "id");
+		left += !done[i];
+	}
+	/* In rounds: every container no running one depends on, all at once (each with its
+	 * own stopTimeout); a dependency cycle stops what is left together. */
+	while (left) {
+		size_t nj = 0;
+		for (i = 0; i < n; i++)
+			if (!done[i] && !awaited_by(cs, done, json_array_get(cs, i)))
+				jobs[nj++] = json_array_get(cs, i);
+		if (!nj) /* a cycle */
+			for (i = 0; i < n; i++)
+				if (!done[i])
+					jobs[nj++] = json_array_get(cs, i);
+		local_parallel(l, stop_job_run, jobs, nj);
+		for (size_t k = 0; k < nj; k++)
+			for (i = 0; i < n; i++)
+				if (json_array_get(cs, i) == jobs[k] && !done[i]) {
+					done[i] = true;
+					left--;
+				}
+	}
+}
+
+void local_task_discard(struct local *l, json_t *inst, const json_t *task)
+{
 	json_t *list = NULL;
 	if (!task)
-		return 0;
+		return;
 	const char *tid = sget(task, "id");
 	json_t *cs = json_object_get(task, "containers");
-	for (size_t k = json_array_size(cs); k-- > 0;) {
-		json_t *c = json_array_get(cs, k);
-		(void)sp_docker_container_stop(l->docker, sget(c, "id"), -1);
-	}
+	local_task_stop(l, task, NULL);
 	for (size_t k = json_array_size(cs); k-- > 0;) {
 		json_t *c = json_array_get(cs, k);
 		(void)local_task_copy_logs(l, inst, c);
@@ -363,24 +471,14 @@ int local_task_remove(struct local *l, const char *env, json_t *inst)
 		json_array_foreach(list, i, x)
 			(void)sp_docker_volume_remove(l->docker, sget(x, "Name"));
 	json_decref(list);
+}
+
+int local_task_remove(struct local *l, const char *env, json_t *inst)
+{
 	(void)env;
+	local_task_discard(l, inst, json_object_get(inst, "task"));
 	json_object_del(inst, "task");
 	return 0;
-}
-
-static bool is_stopped_status(const char *s)
-{
-	return !s || !strcmp(s, "exited") || !strcmp(s, "dead") || !strcmp(s, "missing");
-}
-
-static bool in_array(const json_t *a, const char *s)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v)
-		if (json_string_value(v) && !strcmp(json_string_value(v), s))
-			return true;
-	return false;
 }
 
 /* The last lines of a container's output, for a cause. */
@@ -425,6 +523,12 @@ int local_task_observe(struct local *l, const char *env, json_t *inst, bool *sto
 			oom = json_is_true(json_object_get(st, "OOMKilled"));
 			const char *hs = sget(json_object_get(st, "Health"), "Status");
 			snprintf(health, sizeof(health), "%s", hs ? hs : "");
+			/* the address on the task network: where the driver sees the app listen */
+			const char *ip = sget(json_object_get(json_object_get(json_object_get(j, "NetworkSettings"),
+									      "Networks"), sget(task, "network")),
+					      "IPAddress");
+			if (ip && *ip)
+				json_object_set_new(c, "ip", json_string(ip));
 			const char *key;
 			json_t *binds;
 			json_object_foreach(json_object_get(json_object_get(j, "NetworkSettings"), "Ports"), key, binds) {
@@ -468,10 +572,10 @@ int local_task_observe(struct local *l, const char *env, json_t *inst, bool *sto
 		bool missing = !strcmp(sget(essential_info, "state"), "missing");
 		char *tail = missing ? sp_strdup("") : log_tail(l, essential_down);
 		/* ECS: the task's other containers stop with it. */
+		local_task_stop(l, task, essential_down);
 		json_array_foreach(json_object_get(task, "containers"), i, c) {
 			if (c == essential_down)
 				continue;
-			(void)sp_docker_container_stop(l->docker, sget(c, "id"), -1);
 			json_t *j = NULL, *o = json_array_get(obs, i);
 			if (o && sp_docker_container_inspect(l->docker, sget(c, "id"), &j) == 0) {
 				json_t *cst = json_object_get(j, "State");
