@@ -324,6 +324,42 @@ else
 	nok "redeploy previous version" "$(tail -n 5 "$WORK/again.err")"
 fi
 
+# ---- a replaced task stops what depends on something first ----
+# web runs an init process (stops at once on SIGTERM); worker dependsOn web and ignores
+# SIGTERM (sh as PID 1, stopTimeout 1). Stopped together, web would die first; in ECS's
+# order worker dies first. Docker's own event stream gives the order.
+jq '.containerDefinitions[0].linuxParameters = {"initProcessEnabled": true}' "$WORK/td.json" > "$WORK/td-init.json"
+jq '.containerDefinitions[0].environment += [{"name":"REV","value":"2"}]' "$WORK/td-init.json" > "$WORK/td-init2.json"
+P apply "$ENV1" v3 "$WORK/td-init.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/v3.json" 2>"$WORK/v3.err"
+TA=$(jq -r '.instances[0].task.id' "$WORK/v3.json")
+since=$(date +%s)
+P apply "$ENV1" v4 "$WORK/td-init2.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/v4.json" 2>"$WORK/v4.err"
+order=$(docker events --since "$since" --until "$(date +%s)" --filter event=die --filter "label=sprout.task=$TA" \
+	--format '{{index .Actor.Attributes "sprout.container"}}' | tr '\n' ' ')
+if [ "$(jq -r '.instances[0].task.state' "$WORK/v4.json")" = RUNNING ] && [ "$order" = "worker web " ]; then
+	ok "a replaced task stops its containers dependents first (worker, then the web it dependsOn)"
+else
+	nok "stop order of a replaced task" "order: $order" "$(tail -n 5 "$WORK/v4.err")"
+fi
+
+# ---- a task Docker refuses to create leaves the running one serving ----
+TB=$(jq -r '.instances[0].task.id' "$WORK/v4.json")
+jq '.containerDefinitions[1].memoryReservation = null | .containerDefinitions[1].memory = 4' "$WORK/td-init2.json" > "$WORK/td-small.json"
+P apply "$ENV1" v5 "$WORK/td-small.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/v5.json" 2>"$WORK/v5.err"
+src=$?
+SA=$(jq -r '.instances[0].address' "$WORK/v4.json")
+P observe "$ENV1" >"$WORK/v5obs.json" 2>/dev/null
+if [ $src -ne 0 ] && grep -q 'DRIVER_TASK_START_FAILED.*container "worker"' "$WORK/v5.err" &&
+	[ "$(jq -r '.instances[0].task.id + " " + .instances[0].task.state' "$WORK/v5obs.json")" = "$TB RUNNING" ] &&
+	curl -s --max-time 3 "http://$SA/" | grep -q . &&
+	[ "$(docker ps -aq --filter "label=sprout.env=$ENV1" --filter "label=sprout.task=$TB" | wc -l)" = 2 ] &&
+	[ "$(docker ps -aq --filter "label=sprout.env=$ENV1" --filter status=created | wc -l)" = 0 ]; then
+	ok "a task Docker refuses to create: the apply fails with Docker's reason, the old task keeps serving, nothing half-made is left"
+else
+	nok "refused task keeps the old one" "rc=$src" "$(grep DRIVER "$WORK/v5.err" | head -n 3)" \
+		"$(jq -c '.instances[0].task | {id, state}' "$WORK/v5obs.json")"
+fi
+
 # ---- terminate: nothing left ----
 P destroy "$ENV" 2>"$WORK/destroy.err" && P destroy "$ENV1" 2>>"$WORK/destroy.err"
 left_c=$(docker ps -aq --filter "label=sprout.owner=$OWNER" | wc -l)
