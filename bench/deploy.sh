@@ -30,39 +30,40 @@ env_serve_start || { echo "bench: sprout serve did not start"; tail -n 20 "$WORK
 api POST /applications '{"name":"envtest"}' >/dev/null
 env_bundle v1 ok && env_upload v1 && env_wait_processed v1 || { echo "bench: v1 not PROCESSED"; exit 1; }
 env_bundle v2 ok && env_upload v2 && env_wait_processed v2 || { echo "bench: v2 not PROCESSED"; exit 1; }
-# EB's fastest health check (interval 5 s, 2 checks to be healthy): the load balancer's
-# verdict is part of "healthy behind the load balancer".
-FAST='{"namespace":"aws:elb:healthcheck","option_name":"Interval","value":"5"},
- {"namespace":"aws:elb:healthcheck","option_name":"HealthyThreshold","value":"2"},
- {"namespace":"aws:elb:healthcheck","option_name":"Timeout","value":"2"}'
-
-# Green = every instance's task RUNNING and UP in every HAProxy backend.
-wait_green() { # ENV
-	while :; do
-		d=$(env_describe "$1")
-		[ "$(printf '%s\n' "$d" | jq -r '.status + " " + .health')" = "Ready Green" ] && return 0
-		[ "$(printf '%s\n' "$d" | jq -r .status)" = Ready ] && [ "$(printf '%s\n' "$d" | jq -r .health)" = Red ] && return 1
-		sleep 0.05
-	done
-}
+# The commands a user types, in a project of the application: `sprout create --version`
+# and `sprout deploy --version` return when the engine's events say the environment is
+# Ready (the deployment waits until every instance is Green behind the load balancer),
+# and Ready Green is checked through the API afterwards, untimed. EB's fastest health
+# check (interval 5 s, 2 checks to be healthy).
+FAST="--option aws:elb:healthcheck:Interval=5 --option aws:elb:healthcheck:HealthyThreshold=2
+ --option aws:elb:healthcheck:Timeout=2"
+export SPROUT_TOKEN="$TOKEN"
+mkdir -p "$WORK/proj"
+(cd "$WORK/proj" && "$top/build/sprout" init envtest --endpoint "http://127.0.0.1:$API_PORT" >/dev/null) ||
+	{ echo "bench: sprout init failed"; exit 1; }
+green() { [ "$(env_describe "$1" | jq -r '.status + " " + .health')" = "Ready Green" ]; }
 
 launch_best=""
 deploy_best=""
 for r in $(seq 1 "$RUNS"); do
 	e=bench-$r-$$
 	t0=$(ms)
-	api POST /environments "{\"application\":\"envtest\",\"name\":\"$e\",\"version_label\":\"v1\",\"option_settings\":[$FAST]}" >/dev/null
-	wait_green "$e" || { echo "bench: launch failed"; env_events "$e" | tail; exit 1; }
+	# shellcheck disable=SC2086
+	(cd "$WORK/proj" && "$top/build/sprout" create "$e" --version v1 --instances 3 $FAST >"$WORK/create.out" 2>&1) ||
+		{ echo "bench: sprout create failed"; tail "$WORK/create.out"; exit 1; }
 	t1=$(ms)
-	env_update "$e" '{"version_label":"v2"}' >/dev/null
-	sleep 0.3
-	wait_green "$e" || { echo "bench: deploy failed"; exit 1; }
+	green "$e" || { echo "bench: not Ready Green after create"; env_events "$e" | tail; exit 1; }
 	t2=$(ms)
-	l=$((t1 - t0)); dd=$((t2 - t1))
+	(cd "$WORK/proj" && "$top/build/sprout" deploy "$e" --version v2 >"$WORK/deploy.out" 2>&1) ||
+		{ echo "bench: sprout deploy failed"; tail "$WORK/deploy.out"; exit 1; }
+	t3=$(ms)
+	green "$e" && [ "$(env_describe "$e" | jq -r .version_label)" = v2 ] ||
+		{ echo "bench: not Ready Green on v2 after deploy"; exit 1; }
+	l=$((t1 - t0)); dd=$((t3 - t2))
 	echo "run $r: launch $l ms, deploy (AllAtOnce, v1 -> v2) $dd ms"
 	[ -z "$launch_best" ] || [ "$l" -lt "$launch_best" ] && launch_best=$l
 	[ -z "$deploy_best" ] || [ "$dd" -lt "$deploy_best" ] && deploy_best=$dd
-	api DELETE "/environments/$e" >/dev/null
+	(cd "$WORK/proj" && "$top/build/sprout" terminate "$e" --force >/dev/null 2>&1)
 	while [ "$(env_describe "$e" | jq -r '.error.code // empty')" != ENV_NOT_FOUND ]; do sleep 0.2; done
 done
 
@@ -82,12 +83,14 @@ services:
     links: ["api"]
     volumes: ["./www:/var/www:ro", "./logs:/var/log/web"]
     stop_grace_period: 2s
+    init: true
   api:
     image: $IMAGE
     command: ["httpd", "-f", "-p", "8080", "-h", "/srv/api"]
     mem_reservation: 32m
     volumes: ["./api:/srv/api:ro"]
     stop_grace_period: 2s
+    init: true
 EOF
 compose_best=""
 for r in $(seq 1 "$RUNS"); do

@@ -17,7 +17,8 @@
 #include "engine/base/path.h"
 #include "engine/base/banned.h"
 
-#define HEALTH_POLL_MS 1000
+#define HEALTH_POLL_MS 1000     /* at most, between health observations */
+#define HEALTH_POLL_FIRST_MS 100 /* the first wait; each next one is twice as long */
 #define VERSION_POLL_MS 500
 
 struct run {
@@ -325,6 +326,7 @@ static int wait_green(struct run *r, const char *const *ids, size_t n, const cha
 {
 	if (r->val->plan->deploy.ignore_health_check)
 		return 0;
+	int64_t wait_ms = HEALTH_POLL_FIRST_MS;
 	for (;;) {
 		json_t *obs = NULL;
 		int rc = observe(r, &obs);
@@ -367,10 +369,11 @@ static int wait_green(struct run *r, const char *const *ids, size_t n, const cha
 			cause(r, "The update was aborted.");
 			return SP_ERROR;
 		}
-		if (deploy_sleep(r->d, HEALTH_POLL_MS)) {
+		if (deploy_sleep(r->d, wait_ms)) {
 			cause(r, "The engine stopped during the deployment.");
 			return SP_EINVAL;
 		}
+		wait_ms = wait_ms * 2 < HEALTH_POLL_MS ? wait_ms * 2 : HEALTH_POLL_MS;
 	}
 }
 

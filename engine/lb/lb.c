@@ -544,6 +544,15 @@ int sp_lb_apply(struct sp_lb *lb, const struct sp_lb_config *c, struct sp_buf *e
 		sp_buf_printf(err, "cannot render the HAProxy configuration: %s", sp_strerror(rc));
 		goto out;
 	}
+	if (sp_lb_running(lb)) {
+		/* The same configuration: no reload (servers' states live in the worker). */
+		struct sp_buf cur = SP_BUF_INIT((size_t)8 << 20);
+		bool same = sp_read_file(lb->cfg, (size_t)8 << 20, &cur) == 0 && cur.len == cfg.len &&
+			    (cfg.len == 0 || memcmp(cur.data, cfg.data, cfg.len) == 0);
+		sp_buf_free(&cur);
+		if (same)
+			goto out;
+	}
 	rc = write_atomic(candidate, cfg.data, cfg.len);
 	if (rc)
 		goto out;
