@@ -119,31 +119,47 @@ section=$(cat <<EOS
 ## Deploy
 
 \`sh bench/deploy.sh\` (part of \`make bench\`): the sample app (examples/sample-app: web
-and a linked api container, an awseb-logs mount, listeners 80 and 8080) with the image
-already present, through \`sprout serve\` on loopback. "Launch" is \`POST
-/api/v1/environments\` until the environment is Ready and Green (3 instances, each task
-RUNNING and UP in every HAProxy backend; the health check is EB's fastest
-\`aws:elb:healthcheck\`, 2 checks 5 s apart); "deploy" is \`PATCH {"version_label":"v2"}\`
-(AllAtOnce) on it until Green again. docker-compose (Debian's) runs the same two
-containers once on one host, with no load balancer and no health check: \`docker-compose up -d\` until the web answers.
-Best of $RUNS each. Ratio = sprout / docker-compose (below 1 is faster).
+and a linked api container, each with an init process, an awseb-logs mount, listeners 80
+and 8080) with the image already present, through \`sprout serve\` on loopback, driven by
+the commands a user types in a project of the application. "Launch" is \`sprout create ENV
+--version v1 --instances 3\` until it returns: the engine's events say the environment is
+Ready, which a launch reaches once every task is RUNNING and UP in every HAProxy backend
+(EB's fastest health check, \`aws:elb:healthcheck\` Interval 5, HealthyThreshold 2);
+"deploy" is \`sprout deploy ENV --version v2\` (AllAtOnce) until it returns. Ready and Green
+are checked through the API after each, untimed. docker-compose (Debian's) runs the same
+two containers once on one host (\`init: true\` as the sample app), with no load balancer
+and no health check: \`docker-compose up -d\` until the web answers. Best of $RUNS each.
+Ratio = sprout / docker-compose (below 1 is faster).
 
 | what | containers | time | ratio |
 |---|---|---|---|
 | \`docker-compose up -d\` + first answer | 2 | $compose_best ms | 1.00 |
-| sprout launch, 3 instances behind HAProxy, Green | 6 + LB | $launch_best ms | $(ratio "$launch_best" "$compose_best") |
-| sprout deploy v1 → v2 (AllAtOnce), Green | 6 | $deploy_best ms | $(ratio "$deploy_best" "$compose_best") |
+| \`sprout create\`: 3 instances behind HAProxy, Green | 6 + LB | $launch_best ms | $(ratio "$launch_best" "$compose_best") |
+| \`sprout deploy\` v1 → v2 (AllAtOnce), Green | 6 | $deploy_best ms | $(ratio "$deploy_best" "$compose_best") |
 
 Target: no slower than docker-compose. $(verdict)
-The load balancer's verdict no longer waits for its checks: once a new task answers on its
-instance ports, the local driver runs the health check itself (HAProxy's request and
-verdict) and puts the server UP through the runtime API (\`set server … health up\`);
-HAProxy's checks go on from there. The instances' tasks start, and old ones stop, in
-parallel. A launch is then mostly Docker creating 3 networks and 6 containers
-(docker-compose: 1 and 2). A deploy still stops each old task before its replacement can
-take the instance's ports, the task's containers one after the other in reverse start
-order (web links api), and busybox httpd as PID 1 ignores SIGTERM, so each waits out its
-stopTimeout (2 s): about 4 s of the deploy.
+
+How the time is spent. The instances' tasks are made and started in parallel; a new task
+is made (its network, volumes and containers created) while the old one still serves, the
+old task's containers then stop together (only dependsOn orders a stop, as on ECS) and the
+replaced task's containers are removed after the deployment, as the ECS agent does. Once
+a new task's app listens on its own address the driver runs the load balancer's health
+check itself and puts the server UP through HAProxy's runtime API; the deployment then
+sees Green at its first look, 100 ms after the apply. What is left is Docker's own work
+on 2 cores: a launch makes 3 networks and starts 6 containers (docker-compose: 1 and 2),
+the two of a task one after the other since web links api. The task networks are the
+part that costs beyond the container count: a container on a user-defined network gets
+Docker's embedded DNS (rules set up in its namespace), and a network per task is what
+keeps environments on one machine from reaching each other's containers. Measured once on
+this machine (2026-11-22) with the driver changed by hand to put every task on Docker's
+default bridge with legacy links (ECS's literal bridge mode, no isolation between
+environments): launch 858–1171 ms against docker-compose's 971–987 ms in the same run
+(0.88 at best). Pre-creating the task networks, tried the same way, did not help
+(1173–1303 ms): the cost is in starting containers on them, not in making them. sprout
+keeps the network per task. Before this session's changes a deploy took 6.2–6.9 s: each
+old task was removed before its replacement was made, its containers stopped one after
+the other, and busybox httpd as PID 1 ignored SIGTERM (the sample app now runs an init
+process, \`linuxParameters.initProcessEnabled\`).
 Machine: $machine; $(date +%Y-%m-%d).
 EOS
 )
