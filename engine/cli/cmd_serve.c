@@ -50,9 +50,11 @@ int cmd_serve(int argc, char **argv)
 		{ "no-image-checks", no_argument, NULL, 'n' },
 		{ "web-dir", required_argument, NULL, 'w' },
 		{ "address-pool", required_argument, NULL, 'p' },
+		{ "task-subnets", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data_opt = NULL, *listen = SP_API_DEFAULT_LISTEN, *web_opt = NULL, *pool = NULL;
+	const char *subnets = NULL;
 	bool access_log = true, image_checks = true;
 	int c;
 	while ((c = getopt_long(argc, argv, "d:l:qn", opts, NULL)) != -1) {
@@ -63,6 +65,7 @@ int cmd_serve(int argc, char **argv)
 		case 'n': image_checks = false; break;
 		case 'w': web_opt = optarg; break;
 		case 'p': pool = optarg; break;
+		case 's': subnets = optarg; break;
 		default: return sp_cli_usage_error("serve", "unknown option");
 		}
 	}
@@ -131,7 +134,7 @@ int cmd_serve(int argc, char **argv)
 	struct notify nt = { PTHREAD_MUTEX_INITIALIZER, api };
 	char *abs_dir = realpath(sp_buf_cstr(&dir), NULL);
 	struct sp_deployer_config dc = {
-		.data_dir = abs_dir, .address_pool = pool, .log = log_stderr,
+		.data_dir = abs_dir, .address_pool = pool, .task_subnets = subnets, .log = log_stderr,
 		.on_change = deploy_changed, .arg = &nt,
 	};
 	int drc = abs_dir ? sp_deployer_start(&dc, &deployer) : SP_EIO;

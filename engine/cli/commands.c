@@ -290,7 +290,7 @@ const struct sp_command sp_commands[] = {
 	  "Exit status: 0 done, 1 failed (API error, Ctrl-C), 2 usage, 3 the deployment\n"
 	  "failed, 4 timed out.\n"
 	  "Example:\n  sprout scale 3 my-env\n" },
-	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--address-pool FIRST-LAST] [--no-access-log]",
+	{ "serve", cmd_serve, "serve [--data-dir DIR] [--listen ADDR:PORT] [--web-dir DIR] [--address-pool FIRST-LAST] [--task-subnets CIDR] [--no-access-log]",
 	  "Run the engine: the HTTP API, version processing and events, in the foreground",
 	  "Options:\n"
 	  "  --data-dir DIR       state folder (default $SPROUT_DATA_DIR, /var/lib/sprout as\n"
@@ -301,6 +301,11 @@ const struct sp_command sp_commands[] = {
 	  "  --no-image-checks    do not ask registries about images while processing\n"
 	  "  --web-dir DIR        the web console's files, served at / (default: beside the\n"
 	  "                       binary, ../share/sprout/web, else the source tree's web/)\n"
+	  "  --address-pool FIRST-LAST  loopback addresses of the instances and load balancers\n"
+	  "                       (default $SPROUT_ADDRESS_POOL, else 127.0.2.1-127.0.254.254)\n"
+	  "  --task-subnets CIDR  where the task networks' /28 subnets come from (default\n"
+	  "                       $SPROUT_TASK_SUBNETS, else 172.16.0.0/16); \"docker\": the\n"
+	  "                       Docker daemon's own address pools\n"
 	  "Logs go to standard error; SIGTERM or SIGINT stops it cleanly. The API needs\n"
 	  "\"Authorization: Bearer <token>\" (see `sprout token`). docs/api.md, docs/engine.md.\n"
 	  "Example:\n  sprout serve --data-dir /tmp/sprout --listen 127.0.0.1:4780\n" },

@@ -47,6 +47,8 @@
 struct sp_deployer_config {
 	const char *data_dir;      /* absolute: sprout.db, bundles/, versions/, driver state */
 	const char *address_pool;  /* local driver's pool; NULL: $SPROUT_ADDRESS_POOL or default */
+	const char *task_subnets;  /* local driver's task network range; NULL: $SPROUT_TASK_SUBNETS
+				    * or SP_LOCAL_TASK_SUBNETS_DEFAULT */
 	const char *docker_socket; /* NULL: $DOCKER_HOST or /var/run/docker.sock */
 	int reconcile_interval_ms; /* 0: SP_RECONCILE_INTERVAL_MS */
 	void (*log)(void *arg, const char *line);

@@ -33,7 +33,7 @@ struct aws_entry {
 
 struct sp_deployer {
 	struct sp_deployer_config cfg;
-	char *data_dir, *db_path, *bundles_dir, *versions_dir, *pool, *socket;
+	char *data_dir, *db_path, *bundles_dir, *versions_dir, *pool, *subnets, *socket;
 	struct sp_driver *local;
 	struct aws_entry aws[MAX_AWS_DRIVERS];
 	size_t n_aws;

@@ -296,6 +296,7 @@ static void deployer_free(struct sp_deployer *d)
 	free(d->bundles_dir);
 	free(d->versions_dir);
 	free(d->pool);
+	free(d->subnets);
 	free(d->socket);
 	free(d);
 }
@@ -313,14 +314,17 @@ int sp_deployer_start(const struct sp_deployer_config *cfg, struct sp_deployer *
 	pthread_mutex_init(&d->health_mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	const char *pool = cfg->address_pool ? cfg->address_pool : getenv("SPROUT_ADDRESS_POOL");
+	const char *subnets = cfg->task_subnets ? cfg->task_subnets : getenv("SPROUT_TASK_SUBNETS");
 	d->data_dir = sp_strdup(cfg->data_dir);
 	d->db_path = sp_aprintf("%s/sprout.db", cfg->data_dir);
 	d->bundles_dir = sp_aprintf("%s/bundles", cfg->data_dir);
 	d->versions_dir = sp_aprintf("%s/versions", cfg->data_dir);
 	d->pool = pool && *pool ? sp_strdup(pool) : NULL;
+	d->subnets = subnets && *subnets ? sp_strdup(subnets) : NULL;
 	d->socket = cfg->docker_socket ? sp_strdup(cfg->docker_socket) : NULL;
 	d->cfg.data_dir = d->data_dir;
 	d->cfg.address_pool = d->pool;
+	d->cfg.task_subnets = d->subnets;
 	d->cfg.docker_socket = d->socket;
 	int rc = SP_ENOMEM;
 	if (!d->data_dir || !d->db_path || !d->bundles_dir || !d->versions_dir)
@@ -331,11 +335,14 @@ int sp_deployer_start(const struct sp_deployer_config *cfg, struct sp_deployer *
 	}
 	struct sp_driver_local_options lo = {
 		.data_dir = d->data_dir, .docker_socket = d->socket, .haproxy_bin = NULL,
-		.address_pool = d->pool, .on_event = deploy_driver_event, .event_user = d,
+		.address_pool = d->pool, .task_subnets = d->subnets, .on_event = deploy_driver_event,
+		.event_user = d,
 	};
 	if ((rc = sp_driver_local_new(&lo, &d->local))) {
 		deploy_log(d, "deploy: cannot make the local driver (%s)%s", sp_strerror(rc),
-			   rc == SP_EINVAL ? "; check --address-pool / SPROUT_ADDRESS_POOL" : "");
+			   rc == SP_EINVAL ? "; check --address-pool / SPROUT_ADDRESS_POOL (FIRST-LAST in"
+					     " 127.0.0.0/8) and --task-subnets / SPROUT_TASK_SUBNETS"
+					     " (A.B.C.D/N, N at most 28, or \"docker\")" : "");
 		goto fail;
 	}
 	struct sp_buf msg = SP_BUF_INIT(4096);

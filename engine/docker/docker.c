@@ -527,7 +527,8 @@ out:
 	return rc;
 }
 
-int sp_docker_network_create(struct sp_docker *d, const char *name, const json_t *labels, char **id)
+int sp_docker_network_create(struct sp_docker *d, const char *name, const json_t *labels,
+			     const char *subnet, const char *gateway, char **id)
 {
 	json_t *body = json_pack("{s:s, s:b, s:s, s:b}", "Name", name, "CheckDuplicate", 1,
 				 "Driver", "bridge", "Attachable", 0);
@@ -537,7 +538,18 @@ int sp_docker_network_create(struct sp_docker *d, const char *name, const json_t
 		goto out;
 	if (labels)
 		json_object_set(body, "Labels", (json_t *)labels);
+	if (subnet) {
+		json_t *c = json_pack("{s:s}", "Subnet", subnet);
+		if (c && gateway)
+			json_object_set_new(c, "Gateway", json_string(gateway));
+		if (!c || json_object_set_new(body, "IPAM", json_pack("{s:s, s:[o]}", "Driver", "default",
+								      "Config", c)))
+			goto out;
+	}
 	rc = call_json(d, "POST", "/networks/create", body, "create network", NULL, &r);
+	/* "Pool overlaps with other one on this address space" (403) */
+	if (rc && subnet && strstr(sp_docker_last_error(d), "overlaps"))
+		rc = SP_EEXISTS;
 	if (rc)
 		goto out;
 	const char *nid = json_string_value(json_object_get(r, "Id"));

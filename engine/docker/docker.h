@@ -92,9 +92,12 @@ int sp_docker_container_wait(struct sp_docker *d, const char *id, const char *co
 int sp_docker_container_logs(struct sp_docker *d, const char *id, bool tty, const char *since,
 			     const char *tail, bool timestamps, struct sp_buf *out);
 
-/* Networks and volumes, labelled (labels: a JSON object of strings, may be NULL). */
+/* Networks and volumes, labelled (labels: a JSON object of strings, may be NULL). A
+ * network gets subnet ("172.16.0.16/28") and gateway when given, else an address range
+ * from the daemon's default pools. SP_EEXISTS: the name is taken, or the subnet overlaps
+ * another network's. */
 int sp_docker_network_create(struct sp_docker *d, const char *name, const json_t *labels,
-			     char **id);
+			     const char *subnet, const char *gateway, char **id);
 int sp_docker_network_remove(struct sp_docker *d, const char *id_or_name); /* missing: ok */
 int sp_docker_network_list(struct sp_docker *d, const char *const *labels, size_t n,
 			   json_t **out);

@@ -130,6 +130,25 @@ else
 	nok "6 containers run, 3 tasks RUNNING" "containers=$NRUN tasks=$NINST"
 fi
 
+# Each task network is a /28 of the driver's range (172.16.0.0/16), not one of Docker's
+# ~30 default pools; three tasks, three distinct subnets.
+subnets=$(for n in $(docker network ls -q --filter "label=sprout.owner=$OWNER" --filter "label=sprout.env=$ENV"); do
+	docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$n"; done | sort -u)
+if [ "$(echo "$subnets" | grep -cE '^172\.16\.[0-9]+\.[0-9]+/28$')" -eq 3 ]; then
+	ok "task networks: three distinct /28 subnets of 172.16.0.0/16"
+else
+	nok "task networks' subnets" "$subnets"
+fi
+"$PROBE" --data "$WORK/bad-subnets" --task-subnets 172.16.0.1/16 check >/dev/null 2>"$WORK/badsub.err"
+bsrc=$?
+"$PROBE" --data "$WORK/bad-subnets" --task-subnets 10.9.0.0/29 check >/dev/null 2>>"$WORK/badsub.err"
+bsrc2=$?
+if [ $bsrc -ne 0 ] && [ $bsrc2 -ne 0 ] && [ "$(grep -c 'driver: invalid input' "$WORK/badsub.err")" -eq 2 ]; then
+	ok "a task subnet range with host bits set, or smaller than a /28, is refused"
+else
+	nok "bad task subnet ranges are refused" "rc=$bsrc/$bsrc2 $(cat "$WORK/badsub.err")"
+fi
+
 ids_ok=1
 for id in $(jq -r '.instances[].id' "$WORK/obs1.json"); do
 	echo "$id" | grep -Eq '^i-[0-9a-f]{17}$' || ids_ok=0
@@ -334,7 +353,7 @@ P apply "$ENV1" v3 "$WORK/td-init.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/v
 TA=$(jq -r '.instances[0].task.id' "$WORK/v3.json")
 since=$(date +%s)
 P apply "$ENV1" v4 "$WORK/td-init2.json" "$WORK/plan1.json" "$WORK/src" >"$WORK/v4.json" 2>"$WORK/v4.err"
-order=$(docker events --since "$since" --until "$(date +%s)" --filter event=die --filter "label=sprout.task=$TA" \
+order=$(docker events --since "$since" --until "$(date +%s.%N)" --filter event=die --filter "label=sprout.task=$TA" \
 	--format '{{index .Actor.Attributes "sprout.container"}}' | tr '\n' ' ')
 if [ "$(jq -r '.instances[0].task.state' "$WORK/v4.json")" = RUNNING ] && [ "$order" = "worker web " ]; then
 	ok "a replaced task stops its containers dependents first (worker, then the web it dependsOn)"

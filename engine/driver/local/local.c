@@ -165,6 +165,32 @@ static int parse_pool(const char *s, uint32_t *first, uint32_t *last)
 	return 0;
 }
 
+/* "A.B.C.D/N" -> the /28 blocks it holds; "docker" -> none (the daemon's pools). */
+static int parse_subnets(const char *s, uint32_t *base, uint32_t *blocks)
+{
+	char a[32];
+	const char *slash = strchr(s, '/');
+	struct in_addr x;
+	char *end = NULL;
+	if (!strcmp(s, "docker")) {
+		*base = *blocks = 0;
+		return 0;
+	}
+	if (!slash || (size_t)(slash - s) >= sizeof(a) || !slash[1])
+		return SP_EINVAL;
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	long n = strtol(slash + 1, &end, 10);
+	if (*end || n < 8 || n > 28 || inet_pton(AF_INET, a, &x) != 1)
+		return SP_EINVAL;
+	uint32_t mask = 0xffffffffu << (32 - n);
+	*base = ntohl(x.s_addr);
+	if (*base & ~mask)
+		return SP_EINVAL; /* host bits set: "172.16.0.1/16" */
+	*blocks = 1u << (28 - n);
+	return 0;
+}
+
 static void collect_addresses(struct local *l, json_t *used)
 {
 	json_t *names = NULL;
@@ -403,7 +429,9 @@ int sp_driver_local_new(const struct sp_driver_local_options *o, struct sp_drive
 		goto fail;
 	}
 	if ((rc = parse_pool(o->address_pool ? o->address_pool : SP_LOCAL_POOL_DEFAULT, &l->pool_first,
-			     &l->pool_last)))
+			     &l->pool_last)) ||
+	    (rc = parse_subnets(o->task_subnets ? o->task_subnets : SP_LOCAL_TASK_SUBNETS_DEFAULT,
+				&l->subnet_base, &l->subnet_blocks)))
 		goto fail;
 	l->data_dir = sp_strdup(o->data_dir);
 	l->envs_dir = sp_aprintf("%s/driver/envs", o->data_dir);

@@ -23,17 +23,24 @@
  * are skipped). Each instance and each load-balanced environment takes one. */
 #define SP_LOCAL_POOL_DEFAULT "127.0.2.1-127.0.254.254"
 
+/* Default range the task networks' subnets come from: one /28 each (16 addresses: a task
+ * holds at most 10 containers), 4096 of them. Docker's own default pools (172.17-31.x.x,
+ * 192.168.x.x) hold about 30 networks, fewer than one per instance needs; this /16 is
+ * the one of 172.16.0.0/12 they leave out. "docker" instead uses the daemon's pools. */
+#define SP_LOCAL_TASK_SUBNETS_DEFAULT "172.16.0.0/16"
+
 struct sp_driver_local_options {
 	const char *data_dir;       /* absolute; created when missing */
 	const char *docker_socket;  /* NULL: $DOCKER_HOST or /var/run/docker.sock */
 	const char *haproxy_bin;    /* NULL: "haproxy" from PATH */
 	const char *address_pool;   /* "FIRST-LAST" (both in 127.0.0.0/8); NULL: default */
+	const char *task_subnets;   /* IPv4 "A.B.C.D/N" (N <= 28) or "docker"; NULL: default */
 	sp_driver_event_fn on_event;/* may be NULL */
 	void *event_user;
 };
 
 /* Makes a local driver. Connects to nothing yet (check() does). SP_EINVAL for a relative
- * data_dir or a bad pool. */
+ * data_dir, a bad pool or a bad task_subnets. */
 int sp_driver_local_new(const struct sp_driver_local_options *o, struct sp_driver **out);
 
 /* Deployment policies (engine/deploy, docs/deployments.md) drive apply() one batch at a

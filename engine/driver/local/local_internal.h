@@ -14,6 +14,7 @@ struct local {
 	char *data_dir, *envs_dir, *instances_dir, *lb_dir;
 	char owner[13];
 	uint32_t pool_first, pool_last;
+	uint32_t subnet_base, subnet_blocks; /* task networks: /28 blocks from base; 0: Docker's */
 	struct sp_docker *docker;
 	struct sp_lb *lb;
 	sp_driver_event_fn on_event;
@@ -90,6 +91,8 @@ int local_lb_health(struct local *l, const json_t *st, json_t **out);
  * must only touch its own job (its instance's state object) and read shared data; events,
  * diagnostics and state saves belong to the caller, after the return. */
 #define LOCAL_MAX_PARALLEL 16
+/* /28 blocks tried for a task network before giving up (each taken one is a 403 from Docker). */
+#define LOCAL_SUBNET_TRIES 64
 /* A replaced task is removed by the first observe or apply this long after it stopped. */
 #define LOCAL_RETIRE_AFTER_MS 1000
 void local_parallel(struct local *l, void (*fn)(struct local *worker, void *job), void **jobs, size_t n);

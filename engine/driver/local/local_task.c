@@ -1,10 +1,12 @@
 /* local_task.c — one task on one instance: its network, volumes and containers through
  * the Docker API, the essential-container rule, and the copy of container output. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +76,41 @@ static const json_t *by_name(const json_t *a, const char *name)
 		if (name && sget(c, "name") && !strcmp(sget(c, "name"), name))
 			return c;
 	return NULL;
+}
+
+/* The task's network: a free /28 of the driver's range (tried from a random block on, as
+ * parallel workers and other engines take blocks too), or one from Docker's pools. */
+static int task_network_create(struct local *l, const char *name, const json_t *labels, char **id,
+			       struct sp_buf *err)
+{
+	uint32_t start = 0;
+	int rc;
+	if (!l->subnet_blocks) {
+		if ((rc = sp_docker_network_create(l->docker, name, labels, NULL, NULL, id)))
+			sp_buf_printf(err, "%s", sp_docker_last_error(l->docker));
+		return rc;
+	}
+	if (getrandom(&start, sizeof(start), 0) != (ssize_t)sizeof(start))
+		start = (uint32_t)local_now_ms();
+	uint32_t tries = l->subnet_blocks < LOCAL_SUBNET_TRIES ? l->subnet_blocks : LOCAL_SUBNET_TRIES;
+	for (uint32_t k = 0; k < tries; k++) {
+		uint32_t net = l->subnet_base + ((start + k) % l->subnet_blocks) * 16;
+		struct in_addr a = { htonl(net) }, g = { htonl(net + 1) };
+		char sa[INET_ADDRSTRLEN], sg[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN + 4];
+		inet_ntop(AF_INET, &a, sa, sizeof(sa));
+		inet_ntop(AF_INET, &g, sg, sizeof(sg));
+		snprintf(subnet, sizeof(subnet), "%s/28", sa);
+		rc = sp_docker_network_create(l->docker, name, labels, subnet, sg, id);
+		if (rc != SP_EEXISTS)
+			break;
+	}
+	if (rc == SP_EEXISTS)
+		sp_buf_printf(err, "no free /28 subnet for the task network after %u tries in the task "
+			      "subnet range (sprout serve --task-subnets): %s", (unsigned)tries,
+			      sp_docker_last_error(l->docker));
+	else if (rc)
+		sp_buf_printf(err, "%s", sp_docker_last_error(l->docker));
+	return rc;
 }
 
 /* The names of the containers `d` depends on (dependsOn), recorded for the stop order. */
@@ -156,11 +193,8 @@ int local_task_prepare(struct local *l, const struct task_input *in, const json_
 			(void)sp_mkdir_p(sp_buf_cstr(&path), 0755);
 	}
 
-	rc = sp_docker_network_create(l->docker, netname, labels, &netid);
-	if (rc) {
-		sp_buf_printf(err, "%s", sp_docker_last_error(l->docker));
+	if ((rc = task_network_create(l, netname, labels, &netid, err)))
 		goto out;
-	}
 	json_array_foreach(vols, i, x) {
 		const char *vn = sget(x, "name");
 		const char *sp = sget(json_object_get(x, "host"), "sourcePath");

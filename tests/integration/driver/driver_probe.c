@@ -84,13 +84,15 @@ int main(int argc, char **argv)
 			o.data_dir = argv[i + 1];
 		else if (!strcmp(argv[i], "--pool"))
 			o.address_pool = argv[i + 1];
+		else if (!strcmp(argv[i], "--task-subnets"))
+			o.task_subnets = argv[i + 1];
 		else if (!strcmp(argv[i], "--socket"))
 			o.docker_socket = argv[i + 1];
 		else
 			break;
 	}
 	if (i >= argc || !o.data_dir) {
-		fprintf(stderr, "usage: driver_probe --data DIR [--pool A-B] CMD ...\n");
+		fprintf(stderr, "usage: driver_probe --data DIR [--pool A-B] [--task-subnets CIDR] CMD ...\n");
 		return 2;
 	}
 	o.on_event = on_event;
