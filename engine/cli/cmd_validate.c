@@ -12,6 +12,7 @@
 #include "engine/validate/validate.h"
 /* --- image checks (issue 6): includes --- */
 #include "engine/base/doc.h"
+#include "engine/plan/plan.h"
 #include "engine/registry/registry.h"
 #include "engine/store/store.h"
 /* --- end image checks --- */
@@ -78,7 +79,8 @@ static int run_image_checks(const char *path, const struct sp_validation *v,
 	rc = rc ? rc : sp_registry_new(&ro, &reg);
 	if (rc == 0)
 		rc = sp_registry_check_dockerrun(reg, v->dockerrun, sp_buf_cstr(&file), doc,
-						 dir.len ? sp_buf_cstr(&dir) : NULL, d);
+						 dir.len ? sp_buf_cstr(&dir) : NULL,
+						 v->plan && v->plan->sprout.strict_image_checks, d);
 	sp_registry_free(reg);
 	sp_doc_free(doc);
 	sp_diags_free(&scratch);

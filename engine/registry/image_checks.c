@@ -50,7 +50,7 @@ static struct sp_loc locate(const char *file, const struct sp_doc *doc, const ch
 
 int sp_registry_check_dockerrun(struct sp_registry *r, const struct sp_dockerrun *dr,
 				const char *file, const struct sp_doc *doc,
-				const char *data_dir, struct sp_diags *d)
+				const char *data_dir, bool strict, struct sp_diags *d)
 {
 	size_t n = dr->n_containers;
 	struct sp_registry_image *imgs = calloc(n ? n : 1, sizeof(*imgs));
@@ -99,6 +99,7 @@ int sp_registry_check_dockerrun(struct sp_registry *r, const struct sp_dockerrun
 		imgs[i].container = c->name;
 		imgs[i].image = c->image;
 		imgs[i].loc = locate(file, doc, paths[i]);
+		imgs[i].strict = strict;
 		if (!have_cfg)
 			continue;
 		struct sp_image_ref ref;

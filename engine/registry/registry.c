@@ -895,7 +895,7 @@ int sp_registry_check(struct sp_registry *r, const struct sp_registry_image *ima
 		struct job *j = &jobs[i];
 		if (!j->res.cached && j->cache_key && cacheable(j->res.status))
 			result_cache_put(r, j->cache_key, &j->res);
-		sp_registry_diag(d, j->in, &j->res, r->opt.strict, j->in->creds != NULL);
+		sp_registry_diag(d, j->in, &j->res, r->opt.strict || j->in->strict, j->in->creds != NULL);
 	}
 	for (size_t i = 0; i < n; i++) {
 		results[i] = jobs[i].res;

@@ -103,6 +103,7 @@ struct sp_registry_image {
 	const char *image;         /* as written in the Dockerrun file */
 	struct sp_loc loc;         /* where it is written (file, line, column, JSON path) */
 	const struct sp_registry_credentials *creds; /* NULL: anonymous */
+	bool strict;               /* StrictImageChecks for this image, besides options.strict */
 };
 
 struct sp_registry_result {
@@ -157,9 +158,11 @@ struct sp_doc;
  * one IMAGE_AUTH_INVALID (errors at the authentication key, never quoting the object).
  * `file` names the Dockerrun file in diagnostics; doc, when not NULL, is the parsed file
  * and gives each diagnostic its line and column (JSON paths are always given).
+ * strict (the version's sprout:images StrictImageChecks) makes "could not check" an error
+ * as options.strict does for every check.
  * Returns what sp_registry_check returns; diagnostics go to d. */
 int sp_registry_check_dockerrun(struct sp_registry *r, const struct sp_dockerrun *dr,
 				const char *file, const struct sp_doc *doc,
-				const char *data_dir, struct sp_diags *d);
+				const char *data_dir, bool strict, struct sp_diags *d);
 
 #endif

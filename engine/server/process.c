@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/plan/plan.h"
 #include "engine/registry/registry.h"
 #include "engine/server/server.h"
 #include "engine/validate/validate.h"
@@ -20,8 +21,11 @@ int sp_version_check_bundle(const char *bundle_path, const char *display_name,
 		char *file = sp_aprintf("%s/Dockerrun.aws.json", bundle_path);
 		if (!file)
 			rc = SP_ENOMEM;
-		else if (sp_registry_check_dockerrun(c->registry, v->dockerrun, file, NULL,
-						     c->data_dir, &mine) == SP_ENOMEM)
+		/* sprout:images StrictImageChecks in the version's .ebextensions: what could not be
+		 * checked (a registry down, a timeout) refuses the version, as validate --strict. */
+		else if (sp_registry_check_dockerrun(c->registry, v->dockerrun, file, NULL, c->data_dir,
+						     v->plan && v->plan->sprout.strict_image_checks,
+						     &mine) == SP_ENOMEM)
 			rc = SP_ENOMEM;
 		free(file);
 	}

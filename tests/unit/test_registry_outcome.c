@@ -61,7 +61,7 @@ Test(outcome, diagnostic_names_container_and_image_and_no_secret)
 	struct sp_registry_credentials c = { "alice", "TOPSECRET" };
 	struct sp_registry_image img = { "web", "127.0.0.1:5000/app:1",
 					 { "Dockerrun.aws.json", 3, 17, "/containerDefinitions/0/image" },
-					 &c };
+					 &c, false };
 	struct sp_registry_result res = { .status = SP_IMAGE_UNAUTHORIZED,
 					  .registry = "127.0.0.1:5000", .detail = "HTTP 401" };
 	cr_assert_eq(sp_registry_diag(&d, &img, &res, false, true), 0);
@@ -116,8 +116,8 @@ Test(client, invalid_reference_and_unreachable_registry)
 	cr_assert_eq(sp_registry_new(&o, &r), 0);
 	/* port 1 on loopback: nothing listens (connection refused) */
 	struct sp_registry_image imgs[2] = {
-		{ "web", "Not/Valid:ref", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/0/image" }, NULL },
-		{ "db", "127.0.0.1:1/app:1", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/1/image" }, NULL },
+		{ "web", "Not/Valid:ref", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/0/image" }, NULL, false },
+		{ "db", "127.0.0.1:1/app:1", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/1/image" }, NULL, false },
 	};
 	struct sp_registry_result res[2];
 	struct sp_diags d;
@@ -128,6 +128,35 @@ Test(client, invalid_reference_and_unreachable_registry)
 	cr_assert_eq(d.n, 2);
 	cr_assert_str_eq(d.items[1].code, "IMAGE_REGISTRY_UNREACHABLE");
 	cr_assert_eq(d.items[1].severity, SP_SEV_WARNING);
+	sp_registry_results_free(res, 2);
+	sp_diags_free(&d);
+	sp_registry_free(r);
+}
+
+/* StrictImageChecks given per image (a version's .ebextensions), the client not strict:
+ * a registry that cannot be reached is an error for that image only. */
+Test(client, strict_per_image)
+{
+	struct sp_registry *r = NULL;
+	struct sp_registry_options o = { .connect_timeout_ms = 2000, .total_timeout_ms = 3000,
+					 .plain_http = true };
+	cr_assert_eq(sp_registry_new(&o, &r), 0);
+	struct sp_registry_image imgs[2] = {
+		{ "web", "127.0.0.1:1/app:1", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/0/image" }, NULL, true },
+		{ "db", "127.0.0.1:1/db:1", { "Dockerrun.aws.json", 0, 0, "/containerDefinitions/1/image" }, NULL, false },
+	};
+	struct sp_registry_result res[2];
+	struct sp_diags d;
+	sp_diags_init(&d);
+	cr_assert_eq(sp_registry_check(r, imgs, 2, res, &d), 0);
+	cr_assert_eq(d.n, 2);
+	for (size_t i = 0; i < d.n; i++) {
+		cr_assert_str_eq(d.items[i].code, "IMAGE_REGISTRY_UNREACHABLE");
+		bool web = strstr(d.items[i].message, "\"web\"") != NULL;
+		cr_assert_eq(d.items[i].severity, web ? SP_SEV_ERROR : SP_SEV_WARNING, "%s", d.items[i].message);
+		if (web)
+			cr_assert_null(d.items[i].hint, "no \"with StrictImageChecks\" hint on the strict one");
+	}
 	sp_registry_results_free(res, 2);
 	sp_diags_free(&d);
 	sp_registry_free(r);
