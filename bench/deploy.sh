@@ -64,7 +64,7 @@ for r in $(seq 1 "$RUNS"); do
 	[ -z "$launch_best" ] || [ "$l" -lt "$launch_best" ] && launch_best=$l
 	[ -z "$deploy_best" ] || [ "$dd" -lt "$deploy_best" ] && deploy_best=$dd
 	(cd "$WORK/proj" && "$top/build/sprout" terminate "$e" --force >/dev/null 2>&1)
-	while [ "$(env_describe "$e" | jq -r '.error.code // empty')" != ENV_NOT_FOUND ]; do sleep 0.2; done
+	until case $(env_describe "$e" | jq -r '.status // .error.code') in Terminated|ENV_NOT_FOUND) true ;; *) false ;; esac; do sleep 0.2; done
 done
 
 # The same two containers with docker-compose on one host: `up -d`, then the web answers.

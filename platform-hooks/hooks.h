@@ -7,8 +7,8 @@
  * nodes here, with positions). Running the plan is runner.h's job; this module never
  * starts anything.
  *
- * The plan (docs/hooks.md; ../shared/reference/elastic-beanstalk.md §2.4 and §4), per
- * instance and deployment:
+ * The application plan (docs/hooks.md; ../shared/reference/elastic-beanstalk.md §2.4
+ * and §4), per instance and application deployment:
  *   1. for each config file in name order: its `files` (by path, byte order), then its
  *      `commands` (by name, byte order, as EB/cfn-init sort them);
  *   2. `.platform/hooks/prebuild/` (by file name);
@@ -21,12 +21,22 @@
  * as bundles/ treats them); `.platform/confighooks/` belong to configuration deployments
  * and are not part of this plan (HOOK_CONFIGHOOK, a note).
  *
+ * The configuration plan (SP_HOOK_CONFIG_DEPLOYMENT: option settings changed, same
+ * version; EB runs neither .ebextensions commands nor .platform/hooks then):
+ *   1. `.platform/confighooks/prebuild/` (by file name);
+ *   2. `.platform/confighooks/predeploy/`;
+ *   3. the deployment of the task (SP_HOOK_STAGE_DEPLOY);
+ *   4. `.platform/confighooks/postdeploy/`.
+ * Its steps use the stages PREBUILD, PREDEPLOY, POSTDEPLOY (same working folders,
+ * mounts and rules as the hooks); their `script` is the confighook's path.
+ *
  * Diagnostics (docs/diagnostics.md "Platform hooks"); every one located at the document
  * node (file:line:column and JSON path) or, for scripts, at the script
  * ("<prefix><hook path>", line of the problem):
  *   HOOK_NO_SHEBANG (warning)        a script with no "#!" line (and not an ELF binary)
  *   HOOK_CRLF (warning)              CRLF line endings ("bad interpreter: /bin/bash^M")
- *   HOOK_CONFIGHOOK (note)           a .platform/confighooks script: not run by sprout yet
+ *   HOOK_CONFIGHOOK (note)           a .platform/confighooks script: runs only on
+ *                                    configuration deployments (application plan only)
  *   COMMAND_KEY_UNKNOWN (warning)    a key commands/container_commands do not know
  *   COMMAND_LEADER_ONLY_IN_COMMANDS (error)  leader_only under `commands`
  *   COMMAND_LEADER_ONLY_WITH_TEST (warning)  leader_only and test: test is ignored
@@ -57,7 +67,7 @@
  * MAX_HOOK_FILE_CONTENT bytes of one decoded `files` content, MAX_HOOK_ENV entries in
  * one command's env, MAX_HOOK_ARGV items of a list command.
  *
- * Ownership: sp_hook_plan_build hands out a struct sp_hook_plan (free with
+ * Ownership: sp_hook_plan_build (and sp_hook_plan_build_for) hands out a struct sp_hook_plan (free with
  * sp_hook_plan_free) that owns copies of every string; the inputs may be freed after.
  */
 #ifndef SPROUT_PLATFORM_HOOKS_H
@@ -157,12 +167,25 @@ struct sp_hook_step {
 
 struct sp_hook_plan; /* opaque */
 
+/* Which plan: an application deployment (launch, new version, rollback) or a
+ * configuration deployment (option settings changed, the same version). */
+enum sp_hook_deployment {
+	SP_HOOK_APP_DEPLOYMENT = 0,
+	SP_HOOK_CONFIG_DEPLOYMENT,
+};
+
 /* Builds the plan from in, reporting every problem above into d (d may be NULL). Entries
  * with errors are left out of the plan. Returns 0 and *out (even when d got errors: the
  * caller decides; `sprout validate` refuses), SP_ETOOBIG past MAX_HOOK_STEPS (reported),
  * SP_ENOMEM. */
 int sp_hook_plan_build(const struct sp_hooks_input *in, struct sp_diags *d,
 		       struct sp_hook_plan **out);
+/* The plan of `kind`: sp_hook_plan_build for SP_HOOK_APP_DEPLOYMENT; for
+ * SP_HOOK_CONFIG_DEPLOYMENT the configuration plan (confighooks only; the .ebextensions
+ * documents are not read, only the confighook scripts are checked: HOOK_NO_SHEBANG,
+ * HOOK_CRLF). Returns as sp_hook_plan_build, or SP_EINVAL for an unknown kind. */
+int sp_hook_plan_build_for(const struct sp_hooks_input *in, enum sp_hook_deployment kind,
+			   struct sp_diags *d, struct sp_hook_plan **out);
 void sp_hook_plan_free(struct sp_hook_plan *p);
 
 /* The checks alone (sp_hook_plan_build without keeping the plan). 0 or SP_ENOMEM. */

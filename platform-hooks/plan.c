@@ -1,6 +1,7 @@
-/* plan.c — the hook plan: `files`, `commands`, `container_commands` read from the
- * .ebextensions documents and the .platform/hooks scripts, checked and put in Elastic
- * Beanstalk's order (hooks.h). */
+/* plan.c — the hook plans: for an application deployment, `files`, `commands`,
+ * `container_commands` read from the .ebextensions documents and the .platform/hooks
+ * scripts; for a configuration deployment, the .platform/confighooks scripts; checked
+ * and put in Elastic Beanstalk's order (hooks.h). */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ struct sp_hook_plan {
 
 struct builder {
 	const struct sp_hooks_input *in;
+	enum sp_hook_deployment kind;
 	struct sp_diags *d;
 	struct sp_hook_plan *p;
 	int rc;                /* SP_ENOMEM or SP_ETOOBIG once something failed */
@@ -802,14 +804,17 @@ static int stage_of(const char *s, enum sp_hook_stage *out)
 	return 0;
 }
 
+/* The scripts of one stage, by file name: .platform/hooks/<stage>/ for the application
+ * plan, .platform/confighooks/<stage>/ for the configuration plan. */
 static void add_scripts(struct builder *b, enum sp_hook_stage stage)
 {
 	struct pending_list l = { 0 };
+	bool config = b->kind == SP_HOOK_CONFIG_DEPLOYMENT;
 	for (size_t i = 0; i < b->in->n_scripts && !b->rc; i++) {
 		const struct sp_hooks_script *sc = &b->in->scripts[i];
 		enum sp_hook_stage st;
-		if (sc->confighook || !sc->stage || stage_of(sc->stage, &st) != 0 || st != stage ||
-		    noise(base_name(sc->path)))
+		if (sc->confighook != config || !sc->stage || stage_of(sc->stage, &st) != 0 ||
+		    st != stage || noise(base_name(sc->path)))
 			continue;
 		struct pending e = { 0 };
 		e.step.stage = stage;
@@ -825,35 +830,67 @@ static void add_scripts(struct builder *b, enum sp_hook_stage stage)
 	pending_flush(b, &l);
 }
 
+/* The application plan checks every script (it is what `sprout validate` reports) and
+ * notes the confighooks it leaves out; the configuration plan checks its own scripts. */
 static void scripts_checks(struct builder *b)
 {
+	bool config = b->kind == SP_HOOK_CONFIG_DEPLOYMENT;
 	for (size_t i = 0; i < b->in->n_scripts; i++) {
 		const struct sp_hooks_script *sc = &b->in->scripts[i];
 		enum sp_hook_stage st;
-		if (noise(base_name(sc->path)))
+		if (noise(base_name(sc->path)) || (config && !sc->confighook))
 			continue;
-		if (sc->confighook) {
+		if (sc->confighook && !config) {
 			report_script(b, SP_SEV_NOTE, "HOOK_CONFIGHOOK", sc->path, 0, 0,
-				      "sprout runs .platform/hooks on every deployment; configuration "
-				      "deployments without a new version do not run confighooks yet",
-				      "\"%s\" is a configuration-deployment hook; it is not part of "
-				      "application deployments", sc->path);
+				      "put what must run on every application deployment in "
+				      ".platform/hooks; keep in .platform/confighooks what a "
+				      "configuration change needs",
+				      "\"%s\" runs only on configuration deployments (option settings "
+				      "changed, same version), not on application deployments",
+				      sc->path);
 		}
 		if (sc->stage && stage_of(sc->stage, &st) == 0)
 			check_script(b, sc);
 	}
 }
 
-int sp_hook_plan_build(const struct sp_hooks_input *in, struct sp_diags *d,
-		       struct sp_hook_plan **out)
+/* The deploy marker: the steps before it run before the task is deployed. */
+static void add_deploy_marker(struct builder *b)
 {
-	struct builder b = { .in = in, .d = d };
+	struct sp_hook_step dep = { .stage = SP_HOOK_STAGE_DEPLOY, .name = sp_strdup("deploy") };
+	if (!dep.name)
+		fail(b, SP_ENOMEM);
+	else if (push_step(b, &dep) == 0)
+		b->p->deploy = b->p->n - 1;
+}
+
+/* Elastic Beanstalk's configuration deployment: confighooks prebuild, predeploy, the
+ * deployment, postdeploy; no .ebextensions step and no .platform/hooks. */
+static void build_config_plan(struct builder *b)
+{
+	add_scripts(b, SP_HOOK_STAGE_PREBUILD);
+	if (!b->rc)
+		add_scripts(b, SP_HOOK_STAGE_PREDEPLOY);
+	if (!b->rc)
+		add_deploy_marker(b);
+	if (!b->rc)
+		add_scripts(b, SP_HOOK_STAGE_POSTDEPLOY);
+}
+
+static int plan_build(const struct sp_hooks_input *in, enum sp_hook_deployment kind,
+		      struct sp_diags *d, struct sp_hook_plan **out)
+{
+	struct builder b = { .in = in, .d = d, .kind = kind };
 	struct pending_list l = { 0 };
 	b.p = calloc(1, sizeof(*b.p));
 	if (!b.p)
 		return SP_ENOMEM;
 
 	scripts_checks(&b);
+	if (kind == SP_HOOK_CONFIG_DEPLOYMENT) {
+		build_config_plan(&b);
+		goto done;
+	}
 	/* 1. per config file: files, then commands */
 	for (size_t c = 0; c < in->n_configs && !b.rc; c++) {
 		parse_section(&b, in->configs[c].doc, c, "files", &l);
@@ -872,17 +909,13 @@ int sp_hook_plan_build(const struct sp_hooks_input *in, struct sp_diags *d,
 	if (!b.rc)
 		add_scripts(&b, SP_HOOK_STAGE_PREDEPLOY);
 	/* 5. the deployment itself */
-	if (!b.rc) {
-		struct sp_hook_step dep = { .stage = SP_HOOK_STAGE_DEPLOY, .name = sp_strdup("deploy") };
-		if (!dep.name)
-			fail(&b, SP_ENOMEM);
-		else if (push_step(&b, &dep) == 0)
-			b.p->deploy = b.p->n - 1;
-	}
+	if (!b.rc)
+		add_deploy_marker(&b);
 	/* 6. postdeploy */
 	if (!b.rc)
 		add_scripts(&b, SP_HOOK_STAGE_POSTDEPLOY);
 
+done:
 	pending_free(&l);
 	if (b.rc) {
 		sp_hook_plan_free(b.p);
@@ -890,6 +923,20 @@ int sp_hook_plan_build(const struct sp_hooks_input *in, struct sp_diags *d,
 	}
 	*out = b.p;
 	return 0;
+}
+
+int sp_hook_plan_build(const struct sp_hooks_input *in, struct sp_diags *d,
+		       struct sp_hook_plan **out)
+{
+	return plan_build(in, SP_HOOK_APP_DEPLOYMENT, d, out);
+}
+
+int sp_hook_plan_build_for(const struct sp_hooks_input *in, enum sp_hook_deployment kind,
+			   struct sp_diags *d, struct sp_hook_plan **out)
+{
+	if (kind != SP_HOOK_APP_DEPLOYMENT && kind != SP_HOOK_CONFIG_DEPLOYMENT)
+		return SP_EINVAL;
+	return plan_build(in, kind, d, out);
 }
 
 int sp_hooks_check(const struct sp_hooks_input *in, struct sp_diags *d)

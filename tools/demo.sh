@@ -109,7 +109,9 @@ stop() {
 		say "terminating environment $ENV"
 		api DELETE "/environments/$ENV" >/dev/null
 		i=0
-		while [ $i -lt 300 ] && [ "$(api GET "/environments/$ENV" | jq -r '.error.code // empty')" != ENV_NOT_FOUND ]; do
+		# done when describe says Terminated (kept for an hour) or nothing (404)
+		while [ $i -lt 300 ] && case $(api GET "/environments/$ENV" | jq -r '.status // empty') in
+			''|Terminated) false ;; *) true ;; esac; do
 			sleep 0.5; i=$((i + 1))
 		done
 		say "stopping sprout serve (pid $SERVE_PID; it stops its HAProxy)"

@@ -117,10 +117,8 @@ static json_t *env_json(const struct sp_env *e, bool describe)
 		json_object_set(j, "options", json_object_get(j, "option_settings"));
 		json_object_set(j, "cluster", json_is_object(plan) && json_object_get(plan, "cluster")
 						      ? json_object_get(plan, "cluster") : json_null());
-		json_object_set(j, "listeners", json_is_object(plan) ? json_object_get(plan, "listeners")
-								     : json_null());
-		if (!json_object_get(j, "listeners"))
-			json_object_set_new(j, "listeners", json_array());
+		json_t *ls = json_is_object(plan) ? json_object_get(plan, "listeners") : NULL;
+		json_object_set_new(j, "listeners", ls ? json_incref(ls) : json_array());
 		json_t *rules = json_is_object(plan) ? json_object_get(plan, "securityGroupRules") : NULL;
 		json_object_set_new(j, "security_group_rules",
 				    rules ? json_incref(rules) : json_array());
@@ -513,14 +511,20 @@ out:
 	return ret;
 }
 
+/* ?include_deleted=true (EB's IncludeDeleted) adds the environments terminated within
+ * SP_STORE_TERMINATED_KEEP_MS, newest first, after the live ones. */
 enum MHD_Result api_env_list(struct sp_api *api, struct request *rq)
 {
-	struct sp_env *v = NULL;
-	size_t n = 0;
+	struct sp_env *v = NULL, *gone = NULL;
+	size_t n = 0, ngone = 0;
+	const char *app = api_query(rq, "application"), *del = api_query(rq, "include_deleted");
+	bool deleted = del && (strcmp(del, "true") == 0 || strcmp(del, "1") == 0);
 	struct sp_store *st = api_db_acquire(api);
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
-	int rc = sp_store_env_list(st, api_query(rq, "application"), &v, &n);
+	int rc = sp_store_env_list(st, app, &v, &n);
+	if (!rc && deleted)
+		rc = sp_store_env_list_terminated(st, app, 0, &gone, &ngone);
 	enum MHD_Result ret;
 	if (rc)
 		ret = api_store_error(rq, st, rc, "environments");
@@ -528,13 +532,18 @@ enum MHD_Result api_env_list(struct sp_api *api, struct request *rq)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, env_json(&v[i], false));
+		for (size_t i = 0; i < ngone; i++)
+			json_array_append_new(arr, env_json(&gone[i], false));
 		ret = api_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "environments", arr));
 	}
 	sp_env_list_free(v, n);
+	sp_env_list_free(gone, ngone);
 	api_db_release(api, st);
 	return ret;
 }
 
+/* The live environment, else the newest snapshot of one of that name terminated within
+ * SP_STORE_TERMINATED_KEEP_MS (status Terminated, health Grey, no instances). */
 enum MHD_Result api_env_get(struct sp_api *api, struct request *rq)
 {
 	struct sp_env e;
@@ -542,6 +551,8 @@ enum MHD_Result api_env_get(struct sp_api *api, struct request *rq)
 	if (!st)
 		return api_store_error(rq, NULL, SP_EIO, "store");
 	int rc = sp_store_env_get(st, rq->params[0], &e);
+	if (rc == SP_ENOTFOUND)
+		rc = sp_store_env_get_terminated(st, rq->params[0], 0, &e);
 	enum MHD_Result ret;
 	if (rc == SP_ENOTFOUND)
 		ret = env_not_found(rq, rq->params[0]);

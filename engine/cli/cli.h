@@ -217,6 +217,10 @@ int sp_cli_env_open_operand(const char *cmd, const struct sp_cli_env_args *a, in
  * close and *env to free only on SP_EXIT_OK. */
 int sp_cli_env_open_described(const char *cmd, const struct sp_cli_env_args *a, int argc,
 			      char **argv, struct sp_cli_env_ctx *x, json_t **env);
+/* True, after saying so on stderr with a hint, when the described environment e is one
+ * terminated within the hour (the engine still describes it, status "Terminated", as EB
+ * does): the commands that act on an environment stop there (exit 1). */
+bool sp_cli_env_refuse_terminated(const struct sp_cli_env_ctx *x, const json_t *e);
 /* --timeout, else SP_CLI_ENV_DEFAULT_TIMEOUT_S. */
 long sp_cli_env_timeout(const struct sp_cli_env_args *a);
 /* Fills op's started (takes started, may be NULL: SP_EXIT_FAILED), nohang, json and

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/cli/cli.h"
 #include "engine/base/banned.h"
@@ -74,6 +75,16 @@ int sp_cli_env_open_described(const char *cmd, const struct sp_cli_env_args *a, 
 	if ((ret = sp_cli_env_describe(x, env)))
 		sp_cli_env_close(x);
 	return ret;
+}
+
+bool sp_cli_env_refuse_terminated(const struct sp_cli_env_ctx *x, const json_t *e)
+{
+	if (strcmp(sp_cli_json_str(e, "status"), "Terminated") != 0)
+		return false;
+	fprintf(stderr, "sprout %s: environment \"%s\" is terminated\n"
+			"  hint: `sprout create %s` makes a new one of that name\n", x->cmd, x->env,
+		x->env);
+	return true;
 }
 
 long sp_cli_env_timeout(const struct sp_cli_env_args *a)

@@ -37,6 +37,10 @@ int cmd_open(int argc, char **argv)
 	    (ret = sp_cli_env_open_described("open", &a, argc, argv, &x, &e)))
 		return ret;
 	const char *url = json_string_value(json_object_get(e, "url"));
+	if (sp_cli_env_refuse_terminated(&x, e)) {
+		ret = SP_EXIT_FAILED;
+		goto out;
+	}
 	if (a.json) {
 		json_t *j = json_pack("{s:O?,s:s?,s:O?}", "environment_name",
 				      json_object_get(e, "environment_name"), "url", url, "cname",

@@ -21,6 +21,10 @@ int cmd_rollback(int argc, char **argv)
 	    (ret = sp_cli_env_open_described("rollback", &a, argc, argv, &x, &e)))
 		return ret;
 	const char *good = json_string_value(json_object_get(e, "last_good_version"));
+	if (sp_cli_env_refuse_terminated(&x, e)) {
+		ret = SP_EXIT_FAILED;
+		goto out;
+	}
 	if (!good || !*good) {
 		fprintf(stderr, "sprout rollback: \"%s\" has no version that deployed well to go"
 				" back to\n  hint: deploy one by name: `sprout deploy %s --version LABEL`"

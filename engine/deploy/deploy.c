@@ -40,7 +40,9 @@ struct run {
 	/* Platform hooks and .ebextensions commands (docs/hooks.md), run by the local
 	 * driver's activation callbacks on each instance that gets the version. */
 	struct {
-		struct sp_hook_plan *plan;     /* NULL: the version has nothing to run */
+		struct sp_hook_plan *plan;     /* the application plan; NULL: nothing to run */
+		struct sp_hook_plan *cfg;      /* the configuration plan (.platform/confighooks),
+						* configuration deployments only; NULL: nothing */
 		struct sp_hooks_executor *exec;
 		char *image;
 		long timeout_s;
@@ -382,6 +384,7 @@ static int wait_green(struct run *r, const char *const *ids, size_t n, const cha
 static void hooks_release(struct run *r)
 {
 	sp_hook_plan_free(r->hooks.plan);
+	sp_hook_plan_free(r->hooks.cfg);
 	sp_hooks_docker_executor_free(r->hooks.exec);
 	free(r->hooks.image);
 	sp_strv_free(r->hooks.props, r->hooks.n_props);
@@ -397,30 +400,50 @@ static bool hooks_plan_runs_something(const struct sp_hook_plan *p)
 	return false;
 }
 
-/* The version's hook plan, the image and timeout the steps run with, the environment
+/* Builds one of the version's plans; *out NULL when it runs nothing. */
+static int hooks_plan(struct run *r, enum sp_hook_deployment kind, struct sp_hook_plan **out)
+{
+	struct sp_diags dg;
+	sp_diags_init(&dg);
+	int rc = sp_hooks_plan_for_bundle(r->dir, NULL, "", kind, &dg, out);
+	if (rc) {
+		cause(r, "The %s of version %s cannot be planned:",
+		      kind == SP_HOOK_CONFIG_DEPLOYMENT ? "configuration hooks (.platform/confighooks)"
+							: "platform hooks and commands", r->label);
+		cause_diags(r, &dg);
+		rc = SP_ERROR;
+	} else if (!hooks_plan_runs_something(*out)) {
+		sp_hook_plan_free(*out);
+		*out = NULL;
+	}
+	sp_diags_free(&dg);
+	return rc;
+}
+
+/* The version's hook plans, the image and timeout the steps run with, the environment
  * properties, and a Docker executor whose containers carry this engine's owner label
- * (so the orphan sweep and terminate find one left by a crash). No plan when the
- * version has nothing to run. */
+ * (so the orphan sweep and terminate find one left by a crash). As on Elastic
+ * Beanstalk, an instance that gets the version for the first time (a launch, a deploy,
+ * a rollback, a new instance of any deployment) runs the application plan; one that
+ * keeps its version in place runs the configuration plan (.platform/confighooks) in a
+ * configuration deployment and nothing in a restart (restart-app-server). See
+ * hooks_plan_for. */
 static int hooks_prepare(struct run *r)
 {
 	const struct sp_plan *p = r->val->plan;
-	struct sp_diags dg;
 	char hex[SP_SHA256_HEX_LEN + 1], owner[13];
 	int rc;
-	sp_diags_init(&dg);
-	if ((rc = sp_hooks_plan_for_bundle(r->dir, NULL, "", &dg, &r->hooks.plan))) {
-		cause(r, "The platform hooks and commands of version %s cannot be planned:", r->label);
-		cause_diags(r, &dg);
-		rc = SP_ERROR;
+	if ((rc = hooks_plan(r, SP_HOOK_APP_DEPLOYMENT, &r->hooks.plan)) ||
+	    (r->dep->kind == SP_DEPLOY_CONFIG &&
+	     (rc = hooks_plan(r, SP_HOOK_CONFIG_DEPLOYMENT, &r->hooks.cfg))))
 		goto out;
-	}
-	if (!hooks_plan_runs_something(r->hooks.plan)) {
-		hooks_release(r);
+	if (!r->hooks.plan && !r->hooks.cfg)
 		goto out;
-	}
 	if (r->drv != r->d->local) {
-		ev(r, SP_EVENT_WARN, "This version has platform hooks or .ebextensions commands; the"
-				     " %s driver does not run them (docs/hooks.md).", r->drv->ops->name);
+		ev(r, SP_EVENT_WARN, "This version has %s; the %s driver does not run them"
+				     " (docs/hooks.md).",
+		   r->hooks.plan ? "platform hooks or .ebextensions commands"
+				 : "configuration hooks (.platform/confighooks)", r->drv->ops->name);
 		hooks_release(r);
 		goto out;
 	}
@@ -452,14 +475,36 @@ static int hooks_prepare(struct run *r)
 	struct sp_hooks_docker_options o = { r->d->socket, owner, true };
 	if ((rc = sp_hooks_docker_executor_new(&o, &r->hooks.exec)))
 		goto out;
-	ev(r, SP_EVENT_INFO, "Platform hooks and .ebextensions commands: %zu step(s) per instance,"
-			     " run in containers of image %s (timeout %ld s per step).",
-	   sp_hook_plan_count(r->hooks.plan) - 1, r->hooks.image, r->hooks.timeout_s);
+	if (r->hooks.cfg)
+		ev(r, SP_EVENT_INFO, "Configuration deployment hooks (.platform/confighooks): %zu"
+				     " step(s) per instance, run in containers of image %s (timeout %ld s"
+				     " per step).", sp_hook_plan_count(r->hooks.cfg) - 1, r->hooks.image,
+		   r->hooks.timeout_s);
+	if (r->hooks.plan)
+		ev(r, SP_EVENT_INFO, "Platform hooks and .ebextensions commands: %zu step(s) per"
+				     " instance%s, run in containers of image %s (timeout %ld s per step).",
+		   sp_hook_plan_count(r->hooks.plan) - 1,
+		   r->dep->kind == SP_DEPLOY_CONFIG || r->dep->kind == SP_DEPLOY_RESTART
+			   ? " that gets the version for the first time" : "",
+		   r->hooks.image, r->hooks.timeout_s);
 out:
 	if (rc)
 		hooks_release(r);
-	sp_diags_free(&dg);
 	return rc;
+}
+
+/* The plan an instance runs: the application plan when it gets the version's files
+ * afresh; in place (the version kept), the configuration plan of a configuration
+ * deployment, none for a restart. */
+static const struct sp_hook_plan *hooks_plan_for(const struct run *r, bool in_place)
+{
+	if (!in_place)
+		return r->hooks.plan;
+	if (r->dep->kind == SP_DEPLOY_CONFIG)
+		return r->hooks.cfg;
+	if (r->dep->kind == SP_DEPLOY_RESTART)
+		return NULL;
+	return r->hooks.plan;
 }
 
 /* Every step's result is an event: INFO when it ran or was skipped, WARN when its
@@ -486,13 +531,19 @@ static void hooks_on_step(void *user, const struct sp_hooks_instance *inst,
 }
 
 static int hooks_run_phase(struct run *r, enum sp_hooks_phase phase, const char *id,
-			   const char *root, struct sp_buf *why)
+			   const char *root, bool in_place, struct sp_buf *why)
 {
 	struct sp_hooks_report *rep = NULL;
+	const struct sp_hook_plan *plan = hooks_plan_for(r, in_place);
 	if (r->hooks.failed_on[0]) {
 		sp_buf_printf(why, "not deployed: the deployment's hooks failed on instance %s",
 			      r->hooks.failed_on);
 		return SP_ERROR;
+	}
+	if (!plan) {
+		if (phase == SP_HOOKS_BEFORE_DEPLOY)
+			r->hooks.activated++;
+		return 0;
 	}
 	if (phase == SP_HOOKS_BEFORE_DEPLOY && !r->hooks.leader[0])
 		snprintf(r->hooks.leader, sizeof(r->hooks.leader), "%s", id);
@@ -506,12 +557,16 @@ static int hooks_run_phase(struct run *r, enum sp_hooks_phase phase, const char 
 	o.n_properties = r->hooks.n_props;
 	o.on_step = hooks_on_step;
 	o.user = r;
+	static const char *const steps[2][2] = { /* [config][phase] */
+		{ "pre-deployment (files, commands, prebuild, container_commands, predeploy)",
+		  "post-deployment (postdeploy)" },
+		{ "configuration pre-deployment (confighooks prebuild, predeploy)",
+		  "configuration post-deployment (confighooks postdeploy)" },
+	};
 	ev(r, SP_EVENT_INFO, "[Instance: %s] Running the %s steps%s.", id,
-	   phase == SP_HOOKS_BEFORE_DEPLOY ? "pre-deployment (files, commands, prebuild,"
-					     " container_commands, predeploy)"
-					   : "post-deployment (postdeploy)",
+	   steps[plan == r->hooks.cfg][phase == SP_HOOKS_BEFORE_DEPLOY ? 0 : 1],
 	   phase == SP_HOOKS_BEFORE_DEPLOY && inst.leader ? " as the command leader" : "");
-	int rc = sp_hooks_run(r->hooks.plan, phase, &inst, &o, &rep);
+	int rc = sp_hooks_run(plan, phase, &inst, &o, &rep);
 	if (rc) {
 		sp_buf_printf(why, "the hooks could not be run: %s", sp_strerror(rc));
 	} else {
@@ -534,14 +589,16 @@ static int hooks_run_phase(struct run *r, enum sp_hooks_phase phase, const char 
 	return rc;
 }
 
-static int hooks_before_activate(void *user, const char *id, const char *root, struct sp_buf *why)
+static int hooks_before_activate(void *user, const char *id, const char *root, bool in_place,
+				 struct sp_buf *why)
 {
-	return hooks_run_phase(user, SP_HOOKS_BEFORE_DEPLOY, id, root, why);
+	return hooks_run_phase(user, SP_HOOKS_BEFORE_DEPLOY, id, root, in_place, why);
 }
 
-static int hooks_after_activate(void *user, const char *id, const char *root, struct sp_buf *why)
+static int hooks_after_activate(void *user, const char *id, const char *root, bool in_place,
+				struct sp_buf *why)
 {
-	return hooks_run_phase(user, SP_HOOKS_AFTER_DEPLOY, id, root, why);
+	return hooks_run_phase(user, SP_HOOKS_AFTER_DEPLOY, id, root, in_place, why);
 }
 
 static int apply(struct run *r, const char *plan, const struct sp_driver_batch *batch)
@@ -560,12 +617,15 @@ static int apply(struct run *r, const char *plan, const struct sp_driver_batch *
 		b = *batch;
 	else
 		memset(&b, 0, sizeof(b));
-	if (r->hooks.plan) {
+	if (r->hooks.plan || r->hooks.cfg) {
 		b.before_activate = hooks_before_activate;
 		b.after_activate = hooks_after_activate;
 		b.activate_user = r;
 	}
-	int rc = deploy_apply(r->d, &r->sink, r->drv, &spec, batch || r->hooks.plan ? &b : NULL, &dg);
+	/* EB does not unpack the version again for a configuration deployment or a restart */
+	b.keep_current = r->dep->kind == SP_DEPLOY_CONFIG || r->dep->kind == SP_DEPLOY_RESTART;
+	int rc = deploy_apply(r->d, &r->sink, r->drv, &spec,
+			      batch || b.before_activate || b.keep_current ? &b : NULL, &dg);
 	if (rc) {
 		cause_diags(r, &dg);
 		json_t *obs = NULL;
@@ -797,7 +857,7 @@ static void finish_terminate(struct run *r)
 		ev(r, SP_EVENT_INFO, "terminateEnvironment completed successfully.");
 	deploy_driver_forget(r->d, r->env.name);
 	sp_store_deploy_end(r->st, r->dep->id, "Succeeded", NULL);
-	sp_store_env_delete(r->st, r->env.id);
+	sp_store_env_terminated(r->st, r->env.id, 0);
 	deploy_changed(r->d);
 	sp_diags_free(&dg);
 	sp_buf_free(&msg);

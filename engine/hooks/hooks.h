@@ -2,9 +2,10 @@
  *
  *  1. a hook executor (platform-hooks/runner.h) on the Docker Engine API (engine/docker):
  *     one container per step, killed at its timeout, output captured, always removed;
- *  2. the hook plan of a bundle (zip, tar or folder): the manifest's hook list
- *     (bundles/), the first MAX_HOOK_SCRIPT_HEAD bytes of each script (for the shebang
- *     and CRLF checks), and the accepted .ebextensions documents;
+ *  2. the hook plan of a bundle (zip, tar or folder) for an application or a
+ *     configuration deployment: the manifest's hook list (bundles/), the first
+ *     MAX_HOOK_SCRIPT_HEAD bytes of each script (for the shebang and CRLF checks), and
+ *     the accepted .ebextensions documents (application plan only);
  *  3. the `sprout validate` step (engine/validate): the plan's checks. A hook without
  *     the exec bit is bundles/' BUNDLE_HOOK_NOT_EXECUTABLE (an error, reported once,
  *     there); a `.config` file among the hooks (BUNDLE_HOOK_IS_CONFIG, a warning of
@@ -46,12 +47,15 @@ void sp_hooks_docker_executor_free(struct sp_hooks_executor *e);
 
 /* ---- 2. a bundle's plan ---- */
 
-/* Builds the hook plan of the bundle at path (a zip/tar file or a folder). manifest may be
- * NULL (then the bundle is opened or scanned here, and its own diagnostics go to d too).
- * Diagnostics name files "<prefix><entry>" (prefix "" or "app.zip/"). Returns as
- * sp_hook_plan_build; SP_ERROR when the bundle itself cannot be read (reported). */
+/* Builds the hook plan of `kind` (platform-hooks/hooks.h: the application plan, or the
+ * configuration plan of .platform/confighooks) of the bundle at path (a zip/tar file or a
+ * folder). manifest may be NULL (then the bundle is opened or scanned here, and its own
+ * diagnostics go to d too). Diagnostics name files "<prefix><entry>" (prefix "" or
+ * "app.zip/"). Returns as sp_hook_plan_build_for; SP_ERROR when the bundle itself cannot
+ * be read (reported). */
 int sp_hooks_plan_for_bundle(const char *path, const struct sp_bundle *manifest,
-			     const char *prefix, struct sp_diags *d, struct sp_hook_plan **out);
+			     const char *prefix, enum sp_hook_deployment kind,
+			     struct sp_diags *d, struct sp_hook_plan **out);
 
 /* ---- 3. validation ---- */
 

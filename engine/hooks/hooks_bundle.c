@@ -192,7 +192,8 @@ static bool manifest_has(void *ctx, const char *rel)
 }
 
 int sp_hooks_plan_for_bundle(const char *path, const struct sp_bundle *manifest,
-			     const char *prefix, struct sp_diags *d, struct sp_hook_plan **out)
+			     const char *prefix, enum sp_hook_deployment kind,
+			     struct sp_diags *d, struct sp_hook_plan **out)
 {
 	struct sp_bundle *own = NULL;
 	struct gathered g = { 0 };
@@ -206,7 +207,7 @@ int sp_hooks_plan_for_bundle(const char *path, const struct sp_bundle *manifest,
 		manifest = own;
 	}
 	rc = gather_scripts(path, manifest, &g);
-	if (rc == 0)
+	if (rc == 0 && kind == SP_HOOK_APP_DEPLOYMENT) /* no .ebextensions step in a config plan */
 		rc = gather_configs(manifest, prefix, &g);
 	if (rc == 0) {
 		struct sp_hooks_input in = {
@@ -218,7 +219,7 @@ int sp_hooks_plan_for_bundle(const char *path, const struct sp_bundle *manifest,
 			.bundle_has = manifest_has,
 			.bundle_ctx = (void *)manifest,
 		};
-		rc = sp_hook_plan_build(&in, d, out);
+		rc = sp_hook_plan_build_for(&in, kind, d, out);
 	}
 	gathered_free(&g);
 	sp_bundle_free(own);
@@ -252,7 +253,8 @@ int sp_hooks_validate_bundle(const char *path, const struct sp_bundle *manifest,
 			}
 		}
 	}
-	int rc = sp_hooks_plan_for_bundle(path, manifest, prefix, d, &plan);
+	int rc = sp_hooks_plan_for_bundle(path, manifest, prefix, SP_HOOK_APP_DEPLOYMENT, d,
+					  &plan);
 	sp_hook_plan_free(plan);
 	return rc == SP_ENOMEM ? rc : 0;
 }

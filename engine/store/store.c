@@ -131,6 +131,27 @@ static const char *const migrations[] = {
 	/* 4: where a version came from: "upload" (the API, the CLI, the console) or "git"
 	 * (a push to the hosted repository, engine/gitrepo). */
 	"ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'upload';",
+
+	/* 5: what is left of a terminated environment (store_env.c): a snapshot written when
+	 * its terminate ends, in the transaction that removes its row, so it can be described
+	 * with status Terminated for SP_STORE_TERMINATED_KEEP_MS while its name and CNAME are
+	 * free at once (EB's DescribeEnvironments IncludeDeleted). Names, not keys, as events:
+	 * a snapshot outlives its application and versions. */
+	"CREATE TABLE terminated_environments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_id TEXT NOT NULL,"
+	"  application TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  cname_prefix TEXT,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  version TEXT,"
+	"  driver TEXT NOT NULL DEFAULT 'local',"
+	"  family TEXT,"
+	"  revision INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  terminated_ms INTEGER NOT NULL);"
+	"CREATE INDEX terminated_environments_name ON terminated_environments(name, terminated_ms);"
+	"CREATE INDEX terminated_environments_time ON terminated_environments(terminated_ms);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SP_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

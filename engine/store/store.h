@@ -36,7 +36,7 @@
 /* Store-specific error code: the row is still referenced and the change is refused. */
 #define SP_EINUSE (-20)
 
-#define SP_STORE_SCHEMA_VERSION 4
+#define SP_STORE_SCHEMA_VERSION 5
 #define SP_STORE_BUSY_TIMEOUT_MS 10000
 #define SP_STORE_MAX_LIST 1000       /* MAX_LIST: rows one list call returns */
 #define SP_STORE_LIFECYCLE_MAX_DELETE 100 /* versions one lifecycle run deletes (as EB) */

@@ -770,15 +770,101 @@ out:
 	return rc;
 }
 
-int sp_store_env_delete(struct sp_store *s, int64_t row)
+/* --- terminated environments ---------------------------------------------------------- */
+
+/* Runs sql with ?1 = a and, when it has a second parameter, ?2 = b. */
+static int exec_bound(struct sp_store *s, const char *sql, int64_t a, int64_t b)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(s, "DELETE FROM environments WHERE id = ?1", &st);
+	int rc = prepare(s, sql, &st);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, b);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = sp_store_fail(s);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sp_store_env_terminated(struct sp_store *s, int64_t row, int64_t now_ms)
+{
+	int rc;
+	if (now_ms <= 0)
+		now_ms = sp_now_ms();
+	if ((rc = exec_sql(s, "BEGIN IMMEDIATE")))
+		return rc;
+	if ((rc = exec_bound(s, "INSERT INTO terminated_environments (env_id, application, name,"
+				" cname_prefix, description, version, driver, family, revision,"
+				" created_ms, terminated_ms)"
+				" SELECT coalesce(e.env_id, ''), a.name, e.name, e.cname_prefix,"
+				" e.description, (SELECT label FROM versions WHERE id = e.version_id),"
+				" e.driver, e.family, e.revision, e.created_ms, ?2"
+				" FROM environments e JOIN applications a ON a.id = e.app_id"
+				" WHERE e.id = ?1", row, now_ms)))
+		goto out;
+	if (sqlite3_changes(sp_store_sqlite(s)) == 0) {
+		rc = SP_ENOTFOUND;
+		goto out;
+	}
+	if (!(rc = exec_bound(s, "DELETE FROM environments WHERE id = ?1", row, 0)) &&
+	    !(rc = exec_bound(s, "DELETE FROM terminated_environments WHERE terminated_ms < ?1",
+			      now_ms - SP_STORE_TERMINATED_KEEP_MS, 0)))
+		rc = exec_sql(s, "COMMIT");
+out:
+	rollback(s); /* nothing to undo after the COMMIT */
+	return rc;
+}
+
+/* A snapshot read in the columns of ENV_COLUMNS, so env_row reads it. */
+#define TERMINATED_COLUMNS                                                                  \
+	"t.id, t.env_id, t.application, t.name, t.cname_prefix, t.description, 'Terminated',"  \
+	" 'Grey', '[]', t.version, NULL, '[]', t.driver, t.family, t.revision, 0, NULL, NULL,"  \
+	" NULL, NULL, 0, t.created_ms, t.terminated_ms"
+
+int sp_store_env_get_terminated(struct sp_store *s, const char *name, int64_t now_ms,
+				struct sp_env *out)
+{
+	sqlite3_stmt *st = NULL;
+	if (!name || !out)
+		return SP_EINVAL;
+	if (now_ms <= 0)
+		now_ms = sp_now_ms();
+	int rc = prepare(s, "SELECT " TERMINATED_COLUMNS " FROM terminated_environments t"
+			    " WHERE t.name = ?1 AND t.terminated_ms >= ?2"
+			    " ORDER BY t.terminated_ms DESC, t.id DESC LIMIT 1", &st);
+	if (rc)
+		return rc;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now_ms - SP_STORE_TERMINATED_KEEP_MS);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = env_row(st, out);
+	else
+		rc = step == SQLITE_DONE ? SP_ENOTFOUND : sp_store_fail(s);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sp_store_env_list_terminated(struct sp_store *s, const char *app, int64_t now_ms,
+				 struct sp_env **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	if (!out || !n)
+		return SP_EINVAL;
+	if (now_ms <= 0)
+		now_ms = sp_now_ms();
+	int rc = prepare(s, "SELECT " TERMINATED_COLUMNS " FROM terminated_environments t"
+			    " WHERE (?1 IS NULL OR t.application = ?1) AND t.terminated_ms >= ?2"
+			    " ORDER BY t.terminated_ms DESC, t.id DESC LIMIT 1000", &st);
+	if (rc)
+		return rc;
+	bind_text(st, 1, app);
+	sqlite3_bind_int64(st, 2, now_ms - SP_STORE_TERMINATED_KEEP_MS);
+	void *items = NULL;
+	if (!(rc = read_rows(s, st, sizeof(struct sp_env), env_item, env_items_free, &items, n)))
+		*out = items;
 	sqlite3_finalize(st);
 	return rc;
 }

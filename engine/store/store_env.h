@@ -1,5 +1,6 @@
 /* store_env.h — environments, their instances and their deployments in the store
- * (schema migration 3 of engine/store/store.c). docs/environments.md, docs/deployments.md.
+ * (schema migrations 3 and 5 of engine/store/store.c). docs/environments.md,
+ * docs/deployments.md.
  *
  * The deployments table is also the deployment worker's queue (as the versions table is
  * the processing worker's): every request that changes an environment (launch, deploy,
@@ -13,8 +14,13 @@
  * ending with a hyphen, unique per engine; CNAME prefixes 4-63 of the same characters,
  * unique too (a missing prefix is "<name>-<10 random lower-case alphanumerics>").
  *
- * Terminating an environment ends with its row (instances and deployment records with it)
- * removed, so its name and CNAME are free again; its events stay.
+ * Terminating an environment ends with one transaction (sp_store_env_terminated) that
+ * writes a snapshot of it to terminated_environments (migration 5) and removes its row
+ * (instances and deployment records with it), so its name and CNAME are free again at
+ * once; its events stay. For SP_STORE_TERMINATED_KEEP_MS the snapshot can still be read
+ * (sp_store_env_get_terminated, sp_store_env_list_terminated) as an environment in status
+ * Terminated, as EB's DescribeEnvironments does with IncludeDeleted; older snapshots are
+ * removed by the next terminate. Nothing else can be done to a snapshot.
  *
  * Ownership as store.h: strings in the structs are owned and released by the *_free
  * functions; outputs written only on success. Errors: 0, SP_ENOTFOUND, SP_EEXISTS (name
@@ -36,6 +42,7 @@
 #define SP_MAX_ENV_OPTIONS 500  /* MAX_ENV_OPTIONS: option settings given at create/update */
 #define SP_MAX_OPTION_VALUE 4096
 #define SP_MAX_ENV_CAUSES 20
+#define SP_STORE_TERMINATED_KEEP_MS (60 * 60 * 1000) /* a terminated environment is described for 1 h */
 
 /* NULL when name is a valid environment name, else what is wrong (static string). */
 const char *sp_env_name_problem(const char *name);
@@ -170,7 +177,23 @@ struct sp_env_instance {
 };
 int sp_store_env_set_instances(struct sp_store *s, int64_t row, const struct sp_env_instance *v,
 			       size_t n);
-/* Removes the environment's row (instances and deployments go with it). */
-int sp_store_env_delete(struct sp_store *s, int64_t row);
+/* The end of a terminate, in one transaction: a snapshot of environment `row` (id, name,
+ * application, CNAME prefix, description, version, driver, task definition family and
+ * revision, created time) terminated at now_ms goes to terminated_environments, its row
+ * is removed (instances and deployments go with it), and snapshots terminated before
+ * now_ms - SP_STORE_TERMINATED_KEEP_MS are removed. now_ms 0 means sp_now_ms() (tests
+ * pass other times). SP_ENOTFOUND when there is no such row. */
+int sp_store_env_terminated(struct sp_store *s, int64_t row, int64_t now_ms);
+/* The newest snapshot of the environment `name` terminated at or after
+ * now_ms - SP_STORE_TERMINATED_KEEP_MS (now_ms 0: sp_now_ms()), as a struct sp_env with
+ * status SP_ENV_TERMINATED, health "Grey", causes and options "[]", updated_ms the time it
+ * was terminated, no last good version, plan, observation or instances; id is the
+ * snapshot's row (terminated_environments.id), not an environments row. SP_ENOTFOUND. */
+int sp_store_env_get_terminated(struct sp_store *s, const char *name, int64_t now_ms,
+				struct sp_env *out);
+/* The snapshots (of app, or all when app is NULL) kept at now_ms, newest first, at most
+ * SP_STORE_MAX_LIST; each as sp_store_env_get_terminated fills it. */
+int sp_store_env_list_terminated(struct sp_store *s, const char *app, int64_t now_ms,
+				 struct sp_env **out, size_t *n);
 
 #endif

@@ -90,7 +90,7 @@ export async function environmentSteps({ step, assert, shot, page, URL_, TOKEN, 
     await shot(page, '08b-environment-rolled-back');
   });
 
-  await step('terminate asks for the name typed, then the environment goes', async () => {
+  await step('terminate asks for the name typed, then the environment shows Terminated', async () => {
     await page.getByRole('button', { name: 'Terminate…' }).click();
     const dlg = page.getByRole('dialog', { name: `Terminate ${ENV}?` });
     const confirm = dlg.getByRole('button', { name: 'Terminate' });
@@ -98,5 +98,7 @@ export async function environmentSteps({ step, assert, shot, page, URL_, TOKEN, 
     await dlg.getByLabel(`Type ${ENV} to confirm`).fill(ENV);
     await confirm.click();
     await page.getByText('This environment is terminated.').waitFor({ timeout: GREEN_MS });
+    await page.locator('#env-status', { hasText: 'Terminated' }).waitFor({ timeout: GREEN_MS });
+    assert(await page.getByRole('button', { name: 'Terminate…' }).count() === 0, 'a terminated environment still offers Terminate');
   });
 }

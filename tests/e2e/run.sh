@@ -108,11 +108,14 @@ E2E_SHOTS=$SHOTS E2E_PROFILE=$SVC_DIR/chromium-profile E2E_CHROMIUM=$CHROMIUM \
 rc=$?
 # an environment a failed step left behind is terminated before the engine stops
 if [ "$E2E_ENVIRONMENTS" = 1 ]; then
+	# (a terminated environment is still described for an hour, with status Terminated)
 	U="http://127.0.0.1:$PORT/api/v1/environments/e2e-web"
-	if [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$U")" = 200 ]; then
+	live() { case $(curl -s -H "Authorization: Bearer $TOKEN" "$U" | jq -r '.status // empty' 2>/dev/null) in
+		''|Terminated) return 1 ;; esac; }
+	if live; then
 		curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" "$U"
 		i=0
-		while [ $i -lt 120 ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$U")" = 200 ]; do
+		while [ $i -lt 120 ] && live; do
 			sleep 1; i=$((i + 1))
 		done
 	fi

@@ -285,6 +285,50 @@ req DELETE /applications/shop
 [ "$STATUS" = 409 ] && [ "$(jq_body .error.code)" = APP_HAS_ENVIRONMENTS ] &&
 	ok "deleting an application with environments is 409 APP_HAS_ENVIRONMENTS" || not_ok "delete app with env 409"
 sqlite3 "$API_DATA/sprout.db" "DELETE FROM environments"
+
+# Terminated environments (store migration 5): a snapshot is described as Terminated for
+# an hour, listed only with include_deleted, and takes no operation. Rows written here as
+# a terminate writes them; the terminate itself is in test_environments.sh.
+now_ms=$(($(date +%s) * 1000))
+sqlite3 "$API_DATA/sprout.db" "INSERT INTO terminated_environments (env_id, application, name,
+  cname_prefix, description, version, driver, family, revision, created_ms, terminated_ms) VALUES
+  ('e-firstfirst', 'shop', 'shop-gone', 'shop-www', 'first', 'v1', 'local', 'awseb-shop-gone-e-firstfirst', 2, $((now_ms - 600000)), $((now_ms - 300000))),
+  ('e-secondsec', 'shop', 'shop-gone', 'shop-www', 'second', 'v1', 'local', 'awseb-shop-gone-e-secondsec', 4, $((now_ms - 200000)), $((now_ms - 100000))),
+  ('e-oldoldold', 'shop', 'shop-old', NULL, '', 'v1', 'local', NULL, 0, 1, $((now_ms - 7200000)))"
+req GET /environments/shop-gone
+if [ "$STATUS" = 200 ] && jq -e '.status == "Terminated" and .health == "Grey" and .instances == [] and
+	.url == null and .environment_id == "e-secondsec" and .environment_name == "shop-gone" and
+	.application == "shop" and .cname == "shop-www.sprout.local" and .version_label == "v1" and
+	.description == "second" and .task_definition == "awseb-shop-gone-e-secondsec:4" and
+	.causes == [] and .listeners == [] and .load_balancer == null and .plan == null and
+	.last_good_version == null and .abortable == false and .created != null and .updated != null' "$BODY" >/dev/null; then
+	ok "GET a terminated environment: 200, the newest snapshot, Terminated, Grey, no instances, url null"
+else not_ok "GET a terminated environment"; fi
+req GET /environments/shop-old
+[ "$STATUS" = 404 ] && [ "$(jq_body .error.code)" = ENV_NOT_FOUND ] &&
+	ok "one terminated over an hour ago is 404 ENV_NOT_FOUND" || not_ok "old snapshot 404"
+req GET /environments
+[ "$STATUS" = 200 ] && [ "$(jq_body '.environments | length')" = 0 ] &&
+	ok "GET /environments leaves terminated environments out" || not_ok "list without deleted"
+req GET '/environments?include_deleted=true'
+[ "$STATUS" = 200 ] && [ "$(jq_body '[.environments[] | .environment_id + ":" + .status] | join(" ")')" = \
+	"e-secondsec:Terminated e-firstfirst:Terminated" ] &&
+	ok "?include_deleted=true adds those of the last hour, newest first" || not_ok "list with deleted"
+req GET '/environments?include_deleted=true&application=other'
+[ "$STATUS" = 200 ] && [ "$(jq_body '.environments | length')" = 0 ] &&
+	ok "?include_deleted=true keeps the application filter" || not_ok "list with deleted, other app"
+codes=""
+for r in "PATCH /environments/shop-gone -d {\"instances\":2}" "POST /environments/shop-gone/restart" \
+	"POST /environments/shop-gone/abort" "DELETE /environments/shop-gone" \
+	"GET /environments/shop-gone/deployments" "GET /environments/shop-gone/logs"; do
+	set -- $r
+	req "$@"
+	codes="$codes $STATUS:$(jq_body .error.code)"
+done
+n404=$(printf '%s\n' $codes | grep -c '^404:ENV_NOT_FOUND$')
+[ "$n404" = 6 ] && ok "update, restart, abort, terminate, deployments, logs of a terminated environment: 404 ENV_NOT_FOUND" ||
+	not_ok "operations on a terminated environment" "$codes"
+sqlite3 "$API_DATA/sprout.db" "DELETE FROM terminated_environments"
 req DELETE /applications/shop/versions/bad1
 [ "$STATUS" = 200 ] && ok "DELETE a version (200)" || not_ok "delete version"
 [ ! -e "$API_DATA/bundles/$(sha256sum "$W/bad.zip" | cut -d' ' -f1).zip" ] &&

@@ -185,9 +185,9 @@ else ok "the secret key is in no log or event"; fi
 
 # ---- terminate ----
 out=$(api DELETE "/environments/$ENV")
-gone() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$API/environments/$ENV")" = 404 ]; }
+gone() { [ "$(api GET "/environments/$ENV" | jq -r .status)" = Terminated ]; }
 if wait_for 90 gone && events | grep -q 'terminateEnvironment completed successfully.'; then
-	ok "DELETE terminates the environment (404, terminateEnvironment completed successfully.)"
+	ok "DELETE terminates the environment (describe: Terminated, terminateEnvironment completed successfully.)"
 else fail "DELETE terminates the environment" "$out" "$(events | tail -n 20)"; fi
 if events | grep -q 'Some resources of the environment may remain'; then
 	fail "terminate reports no leftovers" "$(events | tail -n 20)"

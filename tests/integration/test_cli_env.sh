@@ -8,7 +8,8 @@
 # invalid bundle (diagnostics, exit 1, nothing uploaded), a failing version (the
 # essential container exits 1: exit 3), rollback, events -f ending by itself, logs of a
 # container (tail, --zip), setenv reaching the containers (docker inspect) and printenv
-# masking a secret, config, scale 3 -> 1, restart, abort, --timeout (exit 4), terminate.
+# masking a secret, config, scale 3 -> 1, restart, abort, --timeout (exit 4), terminate;
+# then status shows it Terminated (as `eb status` does) and deploy, open, rollback refuse.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/services.sh"
@@ -282,10 +283,27 @@ grep -q 'type the environment name' "$WORK/tconf.out" && grep -q 'nothing was do
 	not_ok "terminate confirmation" "$(cat -v "$WORK/tconf.out")"
 "$S" terminate cli-env --force >"$WORK/term.out" 2>&1; rc=$?
 if [ $rc = 0 ] && grep -q 'Environment "cli-env" is terminated' "$WORK/term.out" &&
-	[ "$(env_describe cli-env | jq -r .error.code)" = ENV_NOT_FOUND ] &&
+	[ "$(env_describe cli-env | jq -r .status)" = Terminated ] &&
 	[ -z "$(docker ps -aq --filter "label=sprout.owner=$OWNER" --filter label=sprout.env=cli-env)" ]; then
-	ok "terminate follows until the environment is gone, no container left"
-else not_ok "terminate" "rc=$rc $(cat "$WORK/term.out")"; fi
+	ok "terminate follows until the environment is Terminated, no container left"
+else not_ok "terminate" "rc=$rc $(cat "$WORK/term.out") $(env_describe cli-env)"; fi
+# As `eb status` does for an hour after a terminate: the environment, Status Terminated.
 "$S" status >"$WORK/st2.out" 2>&1; rc=$?
-[ $rc = 1 ] && grep -q 'ENV_NOT_FOUND' "$WORK/st2.out" && grep -q 'hint: `sprout list`' "$WORK/st2.out" &&
-	ok "status of a terminated environment: exit 1 with a hint" || not_ok "status after terminate" "rc=$rc $(cat "$WORK/st2.out")"
+[ $rc = 0 ] && grep -q '^Environment details for: cli-env$' "$WORK/st2.out" &&
+	grep -q 'Status: *Terminated$' "$WORK/st2.out" && grep -q 'Health: *Grey$' "$WORK/st2.out" &&
+	grep -q 'Instances: *0$' "$WORK/st2.out" &&
+	ok "status of a terminated environment: Status Terminated, Grey, no instances (exit 0)" ||
+	not_ok "status after terminate" "rc=$rc $(cat "$WORK/st2.out")"
+"$S" list >"$WORK/list2.out" 2>&1; rc=$?
+[ $rc = 0 ] && ! grep -q 'cli-env' "$WORK/list2.out" &&
+	ok "list leaves the terminated environment out" || not_ok "list after terminate" "rc=$rc $(cat "$WORK/list2.out")"
+"$S" deploy --version "$label" >"$WORK/d2.out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q 'ENV_NOT_FOUND' "$WORK/d2.out" && grep -q 'hint: `sprout list`' "$WORK/d2.out" &&
+	ok "deploy to a terminated environment: exit 1, ENV_NOT_FOUND with a hint" ||
+	not_ok "deploy after terminate" "rc=$rc $(cat "$WORK/d2.out")"
+"$S" open >"$WORK/o2.out" 2>&1; rc1=$?
+"$S" rollback >"$WORK/r2.out" 2>&1; rc2=$?
+[ $rc1 = 1 ] && [ $rc2 = 1 ] && grep -q 'environment "cli-env" is terminated' "$WORK/o2.out" &&
+	grep -q 'environment "cli-env" is terminated' "$WORK/r2.out" && grep -q 'hint: `sprout create cli-env`' "$WORK/r2.out" &&
+	ok "open and rollback of a terminated environment: exit 1, it is terminated" ||
+	not_ok "open/rollback after terminate" "rc=$rc1/$rc2 $(cat "$WORK/o2.out" "$WORK/r2.out")"

@@ -7,10 +7,14 @@
 # A 3-instance environment of a busybox httpd app whose bundle
 # (tests/integration/deploy-hooks/app) uses every stage and command key; each step
 # appends a line to order.log in the instance's var/app/staging (var/app/current after
-# the swap); the test reads the order from the instance roots under the data dir. Then a
-# version whose predeploy hook fails (exit code and output in the events, v1 keeps
-# serving) and one whose predeploy hook hangs with `sprout:hooks Timeout: 3` (stopped and
-# reported, no hook container left). Nothing a hook writes reaches the engine's host.
+# the swap); the test reads the order from the instance roots under the data dir. The
+# bundle also has .platform/confighooks/{predeploy,postdeploy} scripts: the launch does
+# not run them; a configuration deployment (a new environment property) runs only them
+# (not .ebextensions, not .platform/hooks), and one whose confighook fails
+# (CONFIG_HOOK_FAIL=yes) fails with the script named. Then a version whose predeploy
+# hook fails (exit code and output in the events, v1 keeps serving) and one whose
+# predeploy hook hangs with `sprout:hooks Timeout: 3` (stopped and reported, no hook
+# container left). Nothing a hook writes reaches the engine's host.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -117,7 +121,7 @@ for r in $ROOTS; do
 		nok "EB's order on $(basename "$r")" "expected:" "$(expected_order $l)" "got:" "$(cat "$f" 2>&1)"
 	fi
 done
-$order_ok && ok "every instance ran files, commands, prebuild, container_commands (leader first), predeploy, then postdeploy after the swap"
+$order_ok && ok "every instance ran files, commands, prebuild, container_commands (leader first), predeploy, then postdeploy after the swap (no confighook)"
 if [ "$leaders" = 1 ]; then ok "the leader_only container_command ran on exactly one of the three instances"
 else nok "the leader_only container_command ran on exactly one of the three instances" "$leaders"; fi
 if ! cat $(for r in $ROOTS; do echo "$r/var/app/current/order.log"; done) 2>/dev/null | grep -q should-not-run; then
@@ -151,6 +155,95 @@ else
 	nok "hooks writing to /etc and ../../ do not touch the host; files land in the instance root" \
 		"on the host:$escaped" "in instance roots: $inside"
 fi
+
+# ---- a configuration deployment: .platform/confighooks only ----
+app_hook_runs() { env_events "$ENV" | grep -c "hooks/predeploy/01_predeploy.sh succeeded"; }
+APP_RUNS=$(app_hook_runs)
+env_update "$ENV" '{"option_settings":[{"namespace":"aws:elasticbeanstalk:application:environment","option_name":"CONFIG_NOTE","value":"note1"}]}' >/dev/null
+sleep 1
+DEP=$(api GET "/environments/$ENV/deployments?limit=1")
+if env_wait_ready "$ENV" 90 && env_deployment_ok "$ENV" &&
+	[ "$(api GET "/environments/$ENV/deployments?limit=1" | jq -r '.deployments[0].kind')" = configure ]; then
+	ok "a configuration deployment with confighooks succeeds"
+else
+	nok "a configuration deployment with confighooks succeeds" "$DEP" \
+		"$(api GET "/environments/$ENV/deployments?limit=1")" "$(env_events "$ENV" | tail -n 20)"
+fi
+config_order() {
+	echo "confighook predeploy note1 /var/app/staging"
+	echo "confighook postdeploy /var/app/current"
+}
+# EB does not unpack the version again for a configuration deployment: var/app/current
+# keeps what the application deployment's hooks wrote (order.log's first lines).
+order_ok=true
+for r in $ROOTS; do
+	if grep -q '^leader' "$r/var/app/current/order.log" 2>/dev/null; then l=true; else l=false; fi
+	if ! { expected_order $l; config_order; } | cmp -s - "$r/var/app/current/order.log"; then
+		order_ok=false
+		nok "confighooks on $(basename "$r")" "expected:" "$(expected_order $l; config_order)" "got:" "$(cat "$r/var/app/current/order.log" 2>&1)"
+	fi
+done
+$order_ok && ok "every instance ran confighooks predeploy (with the new property), then postdeploy after the swap, and nothing of .ebextensions or .platform/hooks; var/app/current kept what the application hooks wrote"
+if env_events "$ENV" | grep -q "\[predeploy\] .platform/confighooks/predeploy/01_confighook.sh succeeded" &&
+	env_events "$ENV" | grep -q "\[postdeploy\] .platform/confighooks/postdeploy/01_confighook.sh succeeded" &&
+	env_events "$ENV" | grep -q "Running the configuration pre-deployment (confighooks prebuild, predeploy) steps"; then
+	ok "each confighook is an INFO event with its path"
+else
+	nok "each confighook is an INFO event with its path" "$(env_events "$ENV" | tail -n 20)"
+fi
+if [ "$(app_hook_runs)" = "$APP_RUNS" ]; then ok "the configuration deployment did not run .platform/hooks again"
+else nok "the configuration deployment did not run .platform/hooks again" "$APP_RUNS -> $(app_hook_runs)"; fi
+if env_all_answer "$URL" v1; then ok "v1 serves after the configuration deployment"
+else nok "v1 serves after the configuration deployment"; fi
+
+# ---- a failing confighook fails the configuration deployment ----
+env_update "$ENV" '{"option_settings":[{"namespace":"aws:elasticbeanstalk:application:environment","option_name":"CONFIG_HOOK_FAIL","value":"yes"}]}' >/dev/null
+sleep 1
+env_wait_ready "$ENV" 90
+DEP=$(api GET "/environments/$ENV/deployments?limit=1")
+CAUSE=$(printf '%s\n' "$DEP" | jq -r '.deployments[0].cause // ""')
+if [ "$(printf '%s\n' "$DEP" | jq -r '.deployments[0].status')" = Failed ] &&
+	printf '%s\n' "$CAUSE" | grep -q "\[predeploy\] .platform/confighooks/predeploy/01_confighook.sh failed with exit code 5" &&
+	printf '%s\n' "$CAUSE" | grep -q confighook-fail-output-line; then
+	ok "a failing confighook fails the configuration deployment; the cause names the script, its exit code and output"
+else
+	nok "a failing confighook fails the configuration deployment; the cause names the script, its exit code and output" "$DEP"
+fi
+if env_events "$ENV" ERROR | grep -q "Failed to deploy configuration.*confighooks/predeploy/01_confighook.sh failed"; then
+	ok "the ERROR event says the configuration failed and names the confighook"
+else
+	nok "the ERROR event says the configuration failed and names the confighook" "$(env_events "$ENV" ERROR | tail -n 10)"
+fi
+if env_all_answer "$URL" v1 && [ "$(env_describe "$ENV" | jq -r .version_label)" = v1 ]; then
+	ok "after the failed confighook v1 keeps serving"
+else
+	nok "after the failed confighook v1 keeps serving" "$(env_describe "$ENV" | jq -c .)"
+fi
+
+# ---- a restart: new instances (sprout restarts immutably), each runs the application plan ----
+APP_RUNS=$(app_hook_runs)
+api POST "/environments/$ENV/restart" >/dev/null
+sleep 1
+NEWROOTS=$(ls -d "$DATA"/instances/i-* 2>/dev/null)
+if env_wait_ready "$ENV" 120 && env_deployment_ok "$ENV"; then
+	NEWROOTS=$(ls -d "$DATA"/instances/i-* 2>/dev/null)
+	order_ok=true
+	leaders=0
+	for r in $NEWROOTS; do
+		echo "$ROOTS" | grep -qx "$r" && order_ok=false
+		if grep -q '^leader' "$r/var/app/current/order.log" 2>/dev/null; then leaders=$((leaders + 1)); l=true; else l=false; fi
+		expected_order $l | cmp -s - "$r/var/app/current/order.log" || order_ok=false
+	done
+	if $order_ok && [ "$leaders" = 1 ] && [ "$(echo "$NEWROOTS" | grep -c .)" = 3 ] &&
+		[ "$(app_hook_runs)" = $((APP_RUNS + 3)) ] && env_all_answer "$URL" v1; then
+		ok "a restart brings three new instances, each running the application plan (leader once), no confighook"
+	else
+		nok "restart: new instances run the application plan" "$(for r in $NEWROOTS; do cat "$r/var/app/current/order.log"; done)"
+	fi
+else
+	nok "a restart succeeds" "$(api GET "/environments/$ENV/deployments?limit=1")"
+fi
+ROOTS=$NEWROOTS
 
 OWNER=$(printf %s "$DATA" | sha256sum | cut -c1-12)
 hook_containers() { docker ps -aq --filter "label=sprout.owner=$OWNER" --filter label=sprout.hook; }

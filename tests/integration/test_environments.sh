@@ -9,7 +9,9 @@
 # reported); an Immutable deploy (failed count asserted 0); a version whose essential
 # container exits 1 (exit code and log tail in events); redeploy the previous version;
 # RollbackOnFailure; restart the engine and the Docker daemon mid-life; terminate and
-# find nothing left. SPROUT_ENV_STAGES="launch kill rolling ..." runs some stages only.
+# find nothing left; the terminated environment described as Terminated (and listed with
+# include_deleted) while its name and CNAME are taken again at once.
+# SPROUT_ENV_STAGES="launch kill rolling ..." runs some stages only.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -248,17 +250,71 @@ if env_wait_gone "docker network ls -q --filter label=sprout.env=ghost-env" 120;
 else
 	nok "the reconciler removes orphans"
 fi
+ENV_ID=$(env_describe "$ENV" | jq -r .environment_id)
+ENV_VERSION=$(env_describe "$ENV" | jq -r .version_label)
 api DELETE "/environments/$ENV" >/dev/null
 if env_wait_event "$ENV" "terminateEnvironment completed successfully." 120 &&
 	env_wait_gone "docker ps -aq --filter label=sprout.owner=$OWNER" 30 &&
 	[ -z "$(docker network ls -q --filter "label=sprout.owner=$OWNER")" ] &&
 	[ -z "$(ls "$DATA/instances" 2>/dev/null)" ] &&
 	! grep -q "$ENV" "$DATA/lb/haproxy.cfg" 2>/dev/null &&
-	[ "$(api GET "/environments/$ENV" | jq -r .error.code)" = ENV_NOT_FOUND ]; then
+	env_wait_status "$ENV" Terminated 30; then
 	ok "terminate leaves no container, network, frontend or instance folder"
 else
 	nok "terminate leaves no container, network, frontend or instance folder" \
-		"$(docker ps -a --filter "label=sprout.owner=$OWNER")" "$(ls "$DATA/instances")"
+		"$(docker ps -a --filter "label=sprout.owner=$OWNER")" "$(ls "$DATA/instances")" \
+		"$(env_describe "$ENV" | jq -c '{status,error}')"
+fi
+
+# ---- a terminated environment: described for an hour as Terminated, nothing else ----
+D=$(env_describe "$ENV")
+if printf '%s\n' "$D" | jq -e --arg id "$ENV_ID" --arg env "$ENV" --arg v "$ENV_VERSION" '.status == "Terminated" and
+	.health == "Grey" and .instances == [] and .url == null and .environment_id == $id and
+	.environment_name == $env and .application == "envtest" and .version_label == $v and
+	(.cname | startswith("envtest-main-")) and .causes == [] and .load_balancer == null and
+	.abortable == false and .updated != null and .created != null' >/dev/null; then
+	ok "describe of the terminated environment: Terminated, Grey, no instances, no URL, its id and version"
+else
+	nok "describe of the terminated environment says Terminated" "$(printf '%s\n' "$D" | jq -c .)"
+fi
+if [ "$(api GET /environments | jq --arg env "$ENV" '[.environments[] | select(.environment_name == $env)] | length')" = 0 ] &&
+	[ "$(api GET '/environments?include_deleted=true' | jq -r --arg env "$ENV" \
+		'[.environments[] | select(.environment_name == $env) | .status] | join(" ")')" = Terminated ]; then
+	ok "the list leaves it out; ?include_deleted=true adds it as Terminated"
+else
+	nok "the list leaves it out; ?include_deleted=true adds it" "$(api GET '/environments?include_deleted=true')"
+fi
+codes=""
+for req in "PATCH /environments/$ENV {\"instances\":2}" "POST /environments/$ENV/restart" \
+	"POST /environments/$ENV/abort" "DELETE /environments/$ENV" "GET /environments/$ENV/deployments" \
+	"GET /environments/$ENV/logs"; do
+	set -- $req
+	codes="$codes $(api "$@" | jq -r .error.code)"
+done
+if [ "$codes" = " ENV_NOT_FOUND ENV_NOT_FOUND ENV_NOT_FOUND ENV_NOT_FOUND ENV_NOT_FOUND ENV_NOT_FOUND" ]; then
+	ok "update, restart, abort, terminate, deployments and logs of it are 404 ENV_NOT_FOUND"
+else
+	nok "every other operation on a terminated environment is 404 ENV_NOT_FOUND" "$codes"
+fi
+# Its name and CNAME are free at once; describe shows the live one, then the newest snapshot.
+out=$(api POST /environments "{\"application\":\"envtest\",\"name\":\"$ENV\",\"cname_prefix\":\"envtest-main-$$\",
+ \"version_label\":\"v3\",\"option_settings\":[$FAST,
+ {\"namespace\":\"aws:autoscaling:asg\",\"option_name\":\"MinSize\",\"value\":\"1\"},
+ {\"namespace\":\"aws:autoscaling:asg\",\"option_name\":\"MaxSize\",\"value\":\"1\"}]}")
+ENV_ID2=$(printf '%s\n' "$out" | jq -r .environment_id)
+if [ "$(printf '%s\n' "$out" | jq -r .status)" = Launching ] && [ "$ENV_ID2" != "$ENV_ID" ] &&
+	[ "$(env_describe "$ENV" | jq -r .environment_id)" = "$ENV_ID2" ] && env_wait_ready "$ENV" 120; then
+	ok "the name and CNAME of a terminated environment are free at once; describe shows the new one"
+else
+	nok "the name and CNAME of a terminated environment are free at once" "$out" "$(env_events "$ENV" | tail -n 5)"
+fi
+api DELETE "/environments/$ENV" >/dev/null
+if env_wait_status "$ENV" Terminated 120 && [ "$(env_describe "$ENV" | jq -r .environment_id)" = "$ENV_ID2" ] &&
+	[ "$(api GET '/environments?include_deleted=true&application=envtest' | jq -r --arg env "$ENV" \
+		'[.environments[] | select(.environment_name == $env) | .environment_id] | join(" ")')" = "$ENV_ID2 $ENV_ID" ]; then
+	ok "terminated again: describe shows the newest snapshot; the list has both, newest first"
+else
+	nok "terminated again: the newest snapshot wins" "$(api GET '/environments?include_deleted=true')"
 fi
 
 [ "$FAILED" = 0 ]

@@ -312,7 +312,7 @@ Test(deploy_store, create_queue_refuse_terminate, .init = setup, .fini = teardow
 	cr_expect_eq(n, 3);
 	cr_expect_str_eq(list[1].status, "Aborted");
 	sp_deployment_list_free(list, n);
-	cr_assert_eq(sp_store_env_delete(st, row), 0);
+	cr_assert_eq(sp_store_env_terminated(st, row, 0), 0);
 	cr_expect_eq(sp_store_env_get(st, "shop-prod", &e), SP_ENOTFOUND);
 	/* The name is free again and the application can go. */
 	cr_expect_eq(sp_store_app_delete(st, "shop", NULL, NULL, NULL), 0);

@@ -172,6 +172,162 @@ Test(hooks_plan, empty_inputs_give_only_the_deploy_marker)
 	sp_hook_plan_free(p);
 }
 
+/* ---- the configuration plan (.platform/confighooks) ---- */
+
+/* Hooks and confighooks of every stage, out of order, with noise. */
+static const struct sp_hooks_script MIXED_SCRIPTS[] = {
+	{ ".platform/confighooks/postdeploy/01_post.sh", "postdeploy", true, true, NULL, 0 },
+	{ ".platform/hooks/postdeploy/01_app_post.sh", "postdeploy", false, true, NULL, 0 },
+	{ ".platform/confighooks/predeploy/02_pre.sh", "predeploy", true, true, NULL, 0 },
+	{ ".platform/hooks/predeploy/01_app_pre.sh", "predeploy", false, true, NULL, 0 },
+	{ ".platform/confighooks/predeploy/01_pre.sh", "predeploy", true, true, NULL, 0 },
+	{ ".platform/confighooks/prebuild/b.sh", "prebuild", true, true, NULL, 0 },
+	{ ".platform/hooks/prebuild/app.sh", "prebuild", false, true, NULL, 0 },
+	{ ".platform/confighooks/prebuild/a.sh", "prebuild", true, true, NULL, 0 },
+	{ ".platform/confighooks/prebuild/.gitkeep", "prebuild", true, false, NULL, 0 },
+	{ ".platform/confighooks/prebuild/README.md", "prebuild", true, false, NULL, 0 },
+	{ ".platform/confighooks/reload/x.sh", "reload", true, true, NULL, 0 },
+};
+#define N_MIXED (sizeof(MIXED_SCRIPTS) / sizeof(MIXED_SCRIPTS[0]))
+
+static bool plan_has_script_under(const struct sp_hook_plan *p, const char *prefix)
+{
+	for (size_t i = 0; i < sp_hook_plan_count(p); i++) {
+		const struct sp_hook_step *st = sp_hook_plan_step(p, i);
+		if (st->script && strncmp(st->script, prefix, strlen(prefix)) == 0)
+			return true;
+	}
+	return false;
+}
+
+Test(hooks_config_plan, confighooks_in_eb_order_and_nothing_else)
+{
+	struct sp_doc *a = load("01a.config", CFG_A);
+	struct sp_hooks_config cfg[] = { { a } };
+	struct sp_hooks_input in = { MIXED_SCRIPTS, N_MIXED, cfg, 1, "", NULL, NULL };
+	struct sp_hook_plan *p = NULL;
+	struct sp_diags d;
+	sp_diags_init(&d);
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_CONFIG_DEPLOYMENT, &d, &p), 0);
+	char *s = plan_string(p);
+	/* no files, commands, container_commands, .platform/hooks, noise or unknown stage */
+	cr_assert_str_eq(s, "prebuild:a.sh prebuild:b.sh predeploy:01_pre.sh predeploy:02_pre.sh "
+			    "deploy:deploy postdeploy:01_post.sh");
+	cr_assert_eq(sp_hook_plan_deploy_index(p), 4);
+	cr_assert_str_eq(sp_hook_plan_step(p, 0)->script, ".platform/confighooks/prebuild/a.sh");
+	cr_assert_str_eq(sp_hook_plan_step(p, 3)->script, ".platform/confighooks/predeploy/02_pre.sh");
+	cr_assert_eq(sp_hook_plan_step(p, 3)->stage, SP_HOOK_STAGE_PREDEPLOY);
+	cr_assert_str_eq(sp_hook_plan_step(p, 5)->origin, ".platform/confighooks/postdeploy/01_post.sh");
+	cr_assert_not(plan_has_script_under(p, ".platform/hooks/"));
+	/* the note belongs to the application plan */
+	cr_assert_not(has_code(&d, "HOOK_CONFIGHOOK", SP_SEV_NOTE));
+	cr_assert_eq(d.n, 0);
+	json_t *j = sp_hook_plan_to_json(p);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 2), "script")),
+			 ".platform/confighooks/predeploy/01_pre.sh");
+	json_decref(j);
+	free(s);
+	sp_hook_plan_free(p);
+	sp_diags_free(&d);
+	sp_doc_free(a);
+}
+
+Test(hooks_config_plan, stages_without_scripts_are_empty)
+{
+	static const struct sp_hooks_script sc[] = {
+		{ ".platform/hooks/prebuild/app.sh", "prebuild", false, true, NULL, 0 },
+		{ ".platform/confighooks/predeploy/01.sh", "predeploy", true, true, NULL, 0 },
+		{ ".platform/hooks/postdeploy/app.sh", "postdeploy", false, true, NULL, 0 },
+	};
+	struct sp_hooks_input in = { sc, 3, NULL, 0, "", NULL, NULL };
+	struct sp_hook_plan *p = NULL;
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_CONFIG_DEPLOYMENT, NULL, &p), 0);
+	char *s = plan_string(p);
+	cr_assert_str_eq(s, "predeploy:01.sh deploy:deploy");
+	cr_assert_eq(sp_hook_plan_deploy_index(p), 1);
+	free(s);
+	sp_hook_plan_free(p);
+
+	/* only .platform/hooks: the configuration plan is the deploy marker alone */
+	in.scripts = sc;
+	in.n_scripts = 1;
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_CONFIG_DEPLOYMENT, NULL, &p), 0);
+	cr_assert_eq(sp_hook_plan_count(p), 1);
+	cr_assert_eq(sp_hook_plan_step(p, 0)->stage, SP_HOOK_STAGE_DEPLOY);
+	sp_hook_plan_free(p);
+
+	struct sp_hooks_input none = { 0 };
+	cr_assert_eq(sp_hook_plan_build_for(&none, SP_HOOK_CONFIG_DEPLOYMENT, NULL, &p), 0);
+	cr_assert_eq(sp_hook_plan_count(p), 1);
+	sp_hook_plan_free(p);
+	p = NULL;
+	cr_assert_eq(sp_hook_plan_build_for(&none, (enum sp_hook_deployment)7, NULL, &p), SP_EINVAL);
+	cr_assert_null(p);
+}
+
+Test(hooks_config_plan, application_plan_leaves_confighooks_out)
+{
+	struct sp_hooks_input in = { MIXED_SCRIPTS, N_MIXED, NULL, 0, "app.zip/", NULL, NULL };
+	struct sp_hook_plan *p = NULL, *q = NULL;
+	struct sp_diags d;
+	sp_diags_init(&d);
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_APP_DEPLOYMENT, &d, &p), 0);
+	char *s = plan_string(p);
+	cr_assert_str_eq(s, "prebuild:app.sh predeploy:01_app_pre.sh deploy:deploy "
+			    "postdeploy:01_app_post.sh");
+	cr_assert_not(plan_has_script_under(p, ".platform/confighooks/"));
+	/* the same plan as sp_hook_plan_build */
+	cr_assert_eq(sp_hook_plan_build(&in, NULL, &q), 0);
+	char *t = plan_string(q);
+	cr_assert_str_eq(s, t);
+	/* one note per confighook (not the noise), saying when it runs */
+	size_t notes = 0;
+	for (size_t i = 0; i < d.n; i++)
+		if (strcmp(d.items[i].code, "HOOK_CONFIGHOOK") == 0) {
+			notes++;
+			cr_assert_eq(d.items[i].severity, SP_SEV_NOTE);
+			cr_assert_not_null(strstr(d.items[i].message, "only on configuration deployments"));
+			cr_assert_eq(strncmp(d.items[i].file, "app.zip/.platform/confighooks/", 30), 0);
+		}
+	cr_assert_eq(notes, 6);
+	free(s);
+	free(t);
+	sp_hook_plan_free(p);
+	sp_hook_plan_free(q);
+	sp_diags_free(&d);
+}
+
+Test(hooks_config_plan, confighook_scripts_are_checked)
+{
+	static const char NOBANG[] = "echo reload\n", CRLF[] = "#!/bin/sh\r\necho x\r\n",
+			  APPBAD[] = "echo app\n";
+	const struct sp_hooks_script sc[] = {
+		{ ".platform/confighooks/predeploy/01_nobang.sh", "predeploy", true, true, NOBANG,
+		  sizeof(NOBANG) - 1 },
+		{ ".platform/confighooks/postdeploy/02_crlf.sh", "postdeploy", true, true, CRLF,
+		  sizeof(CRLF) - 1 },
+		{ ".platform/hooks/predeploy/03_app.sh", "predeploy", false, true, APPBAD,
+		  sizeof(APPBAD) - 1 },
+	};
+	struct sp_hooks_input in = { sc, 3, NULL, 0, "", NULL, NULL };
+	struct sp_hook_plan *p = NULL;
+	struct sp_diags d;
+	sp_diags_init(&d);
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_CONFIG_DEPLOYMENT, &d, &p), 0);
+	const struct sp_diag *g = find_code(&d, "HOOK_NO_SHEBANG");
+	cr_assert_not_null(g);
+	cr_assert_str_eq(g->file, ".platform/confighooks/predeploy/01_nobang.sh");
+	g = find_code(&d, "HOOK_CRLF");
+	cr_assert_not_null(g);
+	cr_assert_str_eq(g->file, ".platform/confighooks/postdeploy/02_crlf.sh");
+	cr_assert_eq(g->line, 1);
+	/* the application hook is the application plan's business (checked once, there) */
+	cr_assert_eq(d.n, 2);
+	cr_assert_eq(sp_hook_plan_count(p), 3); /* warnings keep the scripts in the plan */
+	sp_hook_plan_free(p);
+	sp_diags_free(&d);
+}
+
 /* ---- checks ---- */
 
 static void check_yaml(const char *yaml, struct sp_diags *d, struct sp_hook_plan **out)
@@ -857,4 +1013,45 @@ Test(hooks_check, every_code_documented)
 	sp_buf_free(&docs);
 	sp_buf_free(&hdr);
 	sp_buf_free(&src);
+}
+
+Test(hooks_runner, config_plan_runs_confighooks_where_hooks_run)
+{
+	static const struct sp_hooks_script sc[] = {
+		{ ".platform/confighooks/prebuild/01.sh", "prebuild", true, true, NULL, 0 },
+		{ ".platform/confighooks/predeploy/01.sh", "predeploy", true, true, NULL, 0 },
+		{ ".platform/confighooks/predeploy/02_FAIL.sh", "predeploy", true, true, NULL, 0 },
+		{ ".platform/hooks/predeploy/01.sh", "predeploy", false, true, NULL, 0 },
+		{ ".platform/confighooks/postdeploy/01.sh", "postdeploy", true, true, NULL, 0 },
+	};
+	char *root = tmpdir();
+	struct sp_hooks_input in = { sc, 5, NULL, 0, "", NULL, NULL };
+	struct sp_hook_plan *p = NULL;
+	cr_assert_eq(sp_hook_plan_build_for(&in, SP_HOOK_CONFIG_DEPLOYMENT, NULL, &p), 0);
+	struct fake f = { .calls = SP_BUF_INIT(0), .exit_for_fail = 5 };
+	struct sp_hooks_executor ex = { fake_run, &f };
+	struct sp_hooks_run_options o = { &ex, "img", 7, NULL, 0, NULL, NULL };
+	struct sp_hooks_instance inst = { "i-1", root, true };
+	struct sp_hooks_report *r = NULL;
+	cr_assert_eq(sp_hooks_run(p, SP_HOOKS_BEFORE_DEPLOY, &inst, &o, &r), 0);
+	cr_assert_str_eq(sp_buf_cstr(&f.calls),
+		"prebuild:01.sh cwd=/var/app/staging leader=1 mounts=/var/app/staging\n"
+		"predeploy:01.sh cwd=/var/app/staging leader=1 mounts=/var/app/staging\n"
+		"predeploy:02_FAIL.sh cwd=/var/app/staging leader=1 mounts=/var/app/staging\n");
+	const struct sp_hook_step_result *fr = sp_hooks_report_failure(r);
+	cr_assert_not_null(fr);
+	cr_assert_str_eq(fr->message,
+			 "[predeploy] .platform/confighooks/predeploy/02_FAIL.sh failed with exit code 5");
+	sp_hooks_report_free(r);
+	sp_buf_reset(&f.calls);
+	cr_assert_eq(sp_hooks_run(p, SP_HOOKS_AFTER_DEPLOY, &inst, &o, &r), 0);
+	cr_assert_str_eq(sp_buf_cstr(&f.calls),
+			 "postdeploy:01.sh cwd=/var/app/current leader=1 mounts=/var/app/current\n");
+	cr_assert_str_eq(sp_hooks_report_at(r, 0)->message,
+			 "[postdeploy] .platform/confighooks/postdeploy/01.sh succeeded");
+	sp_hooks_report_free(r);
+	sp_buf_free(&f.calls);
+	sp_hook_plan_free(p);
+	sp_rm_rf(root);
+	free(root);
 }

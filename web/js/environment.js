@@ -41,19 +41,31 @@ export async function renderEnvironment(ctx, appName, envName) {
       try { await load(); } catch (e) { if (e.status !== 401) showAlert(e.message); }
     }, 200);
   };
+  // A terminated environment is described for an hour (status Terminated, no
+  // instances); after that it is 404. Either way nothing more can be done to it.
+  const gone = (env) => {
+    state.gone = true;
+    if (poll) { clearInterval(poll); poll = null; }
+    clear(head).append(h('h1', { id: 'env-title' }, envName), h('p', {}, 'This environment is terminated.'));
+    if (env) {
+      head.append(dl([
+        ['Status', h('span', { id: 'env-status' }, env.status)],
+        ['Environment id', env.environment_id || none()],
+        ['Last version', env.version || none()],
+        ['Terminated', time(env.updated)],
+      ]));
+    }
+    clear(actions); clear(details); clear(deploymentsBox); clear(taskdefBox);
+  };
   const load = async () => {
     let env;
     try {
       env = await describeEnvironment(envName);
     } catch (e) {
-      if (e.status === 404 && state.env) { // terminated while we watched
-        state.gone = true;
-        clear(head).append(h('h1', { id: 'env-title' }, envName), h('p', {}, 'This environment is terminated.'));
-        clear(actions); clear(details); clear(deploymentsBox); clear(taskdefBox);
-        return;
-      }
+      if (e.status === 404 && state.env) { gone(null); return; } // gone while we watched
       throw e;
     }
+    if (env.status === 'Terminated') { gone(env); return; }
     const [deployments, versions] = await Promise.all([
       listDeployments(envName).catch(() => []),
       api.getAll(`/applications/${api.enc(appName)}/versions`, 'versions').catch(() => []),

@@ -692,7 +692,7 @@ struct start_job {
 	json_t *inst;
 	const json_t *st;
 	const struct task_input *in;
-	const char *source_dir;
+	char *source_dir; /* where var/app/staging comes from (stage_source), owned */
 	bool staged, drain;
 	int draining_timeout_s;
 	bool files_failed, started;
@@ -733,6 +733,24 @@ static void start_job_run(struct local *l, void *arg)
 	json_object_set_new(j->inst, "task", task);
 	j->started = true;
 	j->rc = local_task_run(l, j->in, j->inst, &j->err);
+}
+
+/* Where an instance's var/app/staging comes from: the version's files, or, when the batch
+ * keeps what is in place (a configuration deployment, a restart) and the instance runs
+ * this version already, its own var/app/current, with what earlier hooks wrote there (EB
+ * does not unpack the version again for those). NULL: no memory. */
+static char *stage_source(const json_t *inst, const struct sp_driver_spec *spec,
+			  const struct sp_driver_batch *batch)
+{
+	const char *v = sget(json_object_get(inst, "task"), "version");
+	if (batch && batch->keep_current && v && spec->version_label && !strcmp(v, spec->version_label)) {
+		char *cur = sp_aprintf("%s/var/app/current", sget(inst, "root"));
+		struct stat sb;
+		if (!cur || (stat(cur, &sb) == 0 && S_ISDIR(sb.st_mode)))
+			return cur;
+		free(cur);
+	}
+	return sp_strdup(spec->source_dir);
 }
 
 /* Stopped tasks of the environment's instances waiting to be removed (st "retired"). */
@@ -874,6 +892,7 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 	struct sp_driver_plan plan;
 	bool have_plan = false;
 	json_t *taskdef = NULL, *st = NULL, *taken = json_object(), *fresh = json_object();
+	json_t *kept = json_object(); /* instances staged in place (stage_source) */
 	struct sp_buf err = SP_BUF_INIT(8192);
 	char hash[SP_SHA256_HEX_LEN + 1];
 	const char *env = spec->environment;
@@ -1001,8 +1020,18 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		    !batch_lists(batch->only_instances, batch->n_only_instances, sget(inst, "id")))
 			continue;
 		bool staged = false;
-		if (spec->source_dir && batch && batch->before_activate) {
-			if ((rc = stage_files(inst, spec->source_dir))) {
+		char *src = spec->source_dir ? stage_source(inst, spec, batch) : NULL;
+		bool in_place = src && strcmp(src, spec->source_dir) != 0;
+		if (in_place)
+			json_object_set_new(kept, sget(inst, "id"), json_true());
+		if (spec->source_dir && !src) {
+			rc = SP_ENOMEM;
+			failed = true;
+			continue;
+		}
+		if (src && batch && batch->before_activate) {
+			if ((rc = stage_files(inst, src))) {
+				free(src);
 				derr(d, "DRIVER_FILES", NULL, "[Instance: %s] cannot stage the version's files",
 				     sget(inst, "id"));
 				failed = true;
@@ -1010,10 +1039,11 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 			}
 			sp_buf_reset(&err);
 			if (batch->before_activate(batch->activate_user, sget(inst, "id"), sget(inst, "root"),
-						   &err)) {
+						   in_place, &err)) {
 				derr(d, "DRIVER_HOOK_FAILED", "see the events and var/log/eb-hooks.log",
 				     "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
 				failed = true;
+				free(src);
 				continue;
 			}
 			staged = true;
@@ -1023,7 +1053,7 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		j->inst = inst;
 		j->st = st;
 		j->in = &in;
-		j->source_dir = spec->source_dir;
+		j->source_dir = src; /* owned by the job */
 		j->staged = staged;
 		/* A batch deployment takes the instance out of rotation first. */
 		j->drain = batch_is_policy(batch) && plan.load_balanced && old &&
@@ -1048,6 +1078,7 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 		if (j->old)
 			retire_task(st, j->inst, j->old);
 		json_decref(j->old);
+		free(j->source_dir);
 		if (j->rc) {
 			derr(d, "DRIVER_TASK_START_FAILED", NULL, "[Instance: %s] %s", id, sp_buf_cstr(&j->err));
 			local_emit(l, SP_DRIVER_ERROR, env, id, NULL, NULL, NULL,
@@ -1070,7 +1101,7 @@ static int apply_batch(struct local *l, const struct sp_driver_spec *spec,
 				continue;
 			sp_buf_reset(&err);
 			if (batch->after_activate(batch->activate_user, sget(inst, "id"), sget(inst, "root"),
-						  &err)) {
+						  json_is_true(json_object_get(kept, sget(inst, "id"))), &err)) {
 				derr(d, "DRIVER_HOOK_FAILED", "see the events and var/log/eb-hooks.log",
 				     "[Instance: %s] %s", sget(inst, "id"), sp_buf_cstr(&err));
 				failed = true;
@@ -1136,6 +1167,7 @@ out:
 	json_decref(st);
 	json_decref(taken);
 	json_decref(fresh);
+	json_decref(kept);
 	sp_buf_free(&err);
 	return rc;
 }

@@ -69,12 +69,18 @@ struct sp_driver_batch {
 	 *    before the load balancer is synced. Non-zero: the same diagnostic; the task
 	 *    keeps running (as on EB, a failed postdeploy hook fails the deployment, not the
 	 *    application).
-	 * `why` (capped) gets one line (or a few) saying what failed. */
+	 * `why` (capped) gets one line (or a few) saying what failed. in_place: staging was made
+ * from the instance's own var/app/current (keep_current), not from the version's files. */
 	int (*before_activate)(void *user, const char *instance_id, const char *instance_root,
-			       struct sp_buf *why);
+			       bool in_place, struct sp_buf *why);
 	int (*after_activate)(void *user, const char *instance_id, const char *instance_root,
-			      struct sp_buf *why);
+			      bool in_place, struct sp_buf *why);
 	void *activate_user;
+	/* The version is in place already (a configuration deployment or a restart): an
+	 * instance whose task runs spec->version_label gets var/app/staging from its own
+	 * var/app/current, keeping what the application hooks wrote there; the others (new
+	 * instances, another version) from spec->source_dir. */
+	bool keep_current;
 };
 
 /* apply() limited by batch (NULL: the same as sp_driver_apply). A driver that is not the

@@ -121,6 +121,15 @@ env_wait_ready() { # ENV SECONDS
 	return 1
 }
 
+env_wait_status() { # ENV STATUS SECONDS — e.g. Terminated: a terminated environment is described for an hour
+	_i=0
+	while [ $_i -lt $(($3 * 5)) ]; do
+		[ "$(env_describe "$1" | jq -r .status)" = "$2" ] && return 0
+		sleep 0.2; _i=$((_i + 1))
+	done
+	return 1
+}
+
 env_wait_health() { # ENV COLOUR SECONDS
 	_i=0
 	while [ $_i -lt $(($3 * 5)) ]; do

@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	struct sp_hooks_executor *ex = NULL;
 	struct sp_buf text = SP_BUF_INIT(0);
 	sp_diags_init(&d);
-	int prc = sp_hooks_plan_for_bundle(bundle, NULL, "", &d, &plan);
+	int prc = sp_hooks_plan_for_bundle(bundle, NULL, "", SP_HOOK_APP_DEPLOYMENT, &d, &plan);
 	sp_diags_sort(&d);
 	for (size_t i = 0; i < d.n; i++) {
 		const struct sp_diag *g = &d.items[i];

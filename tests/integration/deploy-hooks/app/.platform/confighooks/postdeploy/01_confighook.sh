@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "confighook postdeploy $(pwd)" >> /var/app/current/order.log
