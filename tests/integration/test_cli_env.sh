@@ -59,6 +59,8 @@ for c in d["containerDefinitions"]:
     if c["name"] == "web":
         if kind == "fail":
             c["command"] = ["sh", "-c", "echo web is failing on purpose; exit 1"]
+        elif kind == "slow":  # answers only after 15 s: a deployment that cannot end within 1 s
+            c["command"] = ["sh", "-c", "sleep 15; exec httpd -f -p 80 -h /var/www"]
         else:
             c["command"] = ["sh", "-c", "echo web started MODE=$MODE; mkdir -p /tmp/www && cp -r /var/www/. /tmp/www/ && exec httpd -f -vv -p 80 -h /tmp/www 2>>/var/log/web/access.log"]
         if kind == "invalid":
@@ -267,7 +269,10 @@ n=$(env_describe cli-env | jq '.instances | length')
 "$S" abort >"$WORK/abort.out" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q 'ENV_NOT_UPDATING' "$WORK/abort.out" && ok "abort without an update in progress is exit 1" ||
 	not_ok "abort idle" "rc=$rc $(cat "$WORK/abort.out")"
-"$S" deploy --version "$label" --timeout 1s >"$WORK/to.out" 2>"$WORK/to.err"; rc=$?
+dockerrun slow && git_commit slow
+"$S" appversion create -l v-slow >"$WORK/slow.out" 2>&1 || not_ok "appversion create v-slow" "$(cat "$WORK/slow.out")"
+git reset -q --hard HEAD~1
+"$S" deploy --version v-slow --timeout 1s >"$WORK/to.out" 2>"$WORK/to.err"; rc=$?
 [ $rc = 4 ] && grep -q 'did not end within 1 s' "$WORK/to.err" && ok "deploy --timeout passes: exit 4" ||
 	not_ok "deploy timeout" "rc=$rc $(cat "$WORK/to.out" "$WORK/to.err")"
 "$S" abort >"$WORK/abort2.out" 2>&1; rc=$?
