@@ -7,7 +7,8 @@
 #                            127.0.0.1:5000, starts `sprout serve`, creates the application
 #                            "sample" and the environment "sample-demo" (three instances)
 #                            from examples/sample-app, waits until it is Green and prints
-#                            its URLs.
+#                            its URLs. The data dir (build/demo/data) is made afresh each
+#                            time.
 #   sh tools/demo.sh stop    terminates the environment and stops exactly what `start`
 #                            started, by pid (recorded under build/demo/).
 set -u
@@ -62,6 +63,10 @@ start() {
 	API_PORT=4780
 	curl -s --max-time 1 "http://127.0.0.1:$API_PORT/" >/dev/null 2>&1 && API_PORT=$(svc_free_port)
 	POOL=${SPROUT_DEMO_POOL:-127.0.2.1-127.0.2.254}
+	# A fresh data dir each time: a v1 left by an earlier demo would be deployed instead of
+	# the sample app as it is now (its label is taken). Containers an interrupted demo left
+	# carry the same owner label and are swept by the new engine.
+	rm -rf "$DATA"
 	say "starting sprout serve on 127.0.0.1:$API_PORT (data in $DATA)"
 	env_serve_start || { tail -n 20 "$WORK/serve.log" >&2; die "sprout serve did not get ready; see $WORK/serve.log"; }
 	printf 'API_PORT=%s\nSERVE_PID=%s\nPOOL=%s\n' "$API_PORT" "$SERVE_PID" "$POOL" > "$STATE/demo.env"
