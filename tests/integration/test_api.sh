@@ -206,6 +206,29 @@ if command -v docker-registry >/dev/null 2>&1; then
 			not_ok "image checks in processing" "status $s"
 		req DELETE /applications/shop/versions/img1
 	else not_ok "image checks in processing" "docker-registry did not start"; fi
+	# A registry that cannot be reached (port 1): a warning, unless the version's
+	# .ebextensions set sprout:images StrictImageChecks.
+	mkdir -p "$W/unreach" "$W/strict/.ebextensions"
+	printf '{"AWSEBDockerrunVersion":2,"containerDefinitions":[{"name":"web","image":"127.0.0.1:1/app:1","memory":64,"portMappings":[{"hostPort":80,"containerPort":80}]}]}' > "$W/unreach/Dockerrun.aws.json"
+	cp "$W/unreach/Dockerrun.aws.json" "$W/strict/"
+	printf 'option_settings:\n  sprout:images:\n    StrictImageChecks: true\n' > "$W/strict/.ebextensions/images.config"
+	make_bundle "$W/unreach" "$W/unreach.zip"
+	make_bundle "$W/strict" "$W/strict.zip"
+	upload shop unreach1 "$W/unreach.zip"
+	s1=$(wait_status shop unreach1)
+	req GET /applications/shop/versions/unreach1
+	sev1=$(jq_body '[.diagnostics[] | select(.code == "IMAGE_REGISTRY_UNREACHABLE") | .severity] | join(",")')
+	upload shop strict1 "$W/strict.zip"
+	s2=$(wait_status shop strict1)
+	req GET /applications/shop/versions/strict1
+	sev2=$(jq_body '[.diagnostics[] | select(.code == "IMAGE_REGISTRY_UNREACHABLE") | .severity] | join(",")')
+	if [ "$s1" = PROCESSED ] && [ "$sev1" = warning ] && [ "$s2" = FAILED ] && [ "$sev2" = error ]; then
+		ok "an unreachable registry is a warning; with StrictImageChecks in the version's .ebextensions an error (FAILED)"
+	else
+		not_ok "StrictImageChecks in processing" "plain: $s1 $sev1" "strict: $s2 $sev2"
+	fi
+	req DELETE /applications/shop/versions/unreach1
+	req DELETE /applications/shop/versions/strict1
 else echo "ok - image checks in processing # SKIP docker-registry missing"; fi
 upload shop v1 "$W/good2.zip"
 [ "$STATUS" = 409 ] && [ "$(jq_body .error.code)" = VERSION_LABEL_EXISTS ] &&
