@@ -99,6 +99,18 @@ static const struct sp_opt_def schema[] = {
 	  "Seconds between scaling activities." },
 	{ "aws:autoscaling:asg", "EnableCapacityRebalancing", SP_OPT_BOOL, 0, 0, NULL, "false",
 	  "Rebalance Spot capacity." },
+	/* aws:autoscaling:launchconfiguration — the four options the aws driver applies (the
+	 * namespace's other options stay EBX_NAMESPACE_UNSUPPORTED, see warn_unknown) */
+	{ "aws:autoscaling:launchconfiguration", "EC2KeyName", SP_OPT_STRING, 0, 0, NULL, NULL,
+	  "aws driver: the EC2 key pair for SSH to the instances (none: no key)." },
+	{ "aws:autoscaling:launchconfiguration", "IamInstanceProfile", SP_OPT_STRING, 0, 0, NULL,
+	  NULL, "aws driver: instance profile name or ARN; the ECS agent needs one to register "
+	  "(ecsInstanceRole, aws-elasticbeanstalk-ec2-role)." },
+	{ "aws:autoscaling:launchconfiguration", "ImageId", SP_OPT_STRING, 0, 0, NULL, NULL,
+	  "aws driver: the instances' AMI, which must run the ECS agent (none: the newest "
+	  "amzn2-ami-ecs-hvm-*-x86_64-ebs)." },
+	{ "aws:autoscaling:launchconfiguration", "InstanceType", SP_OPT_STRING, 0, 0, NULL, NULL,
+	  "aws driver: the instances' EC2 type (none: t3.micro)." },
 	/* aws:elasticbeanstalk:command */
 	{ "aws:elasticbeanstalk:command", "DeploymentPolicy", SP_OPT_ENUM, 0, 0,
 	  "AllAtOnce|Rolling|RollingWithAdditionalBatch|Immutable|TrafficSplitting",
@@ -170,7 +182,8 @@ static const struct sp_opt_def schema[] = {
 	  "Allow mounting the Docker socket." },
 };
 
-/* Elastic Beanstalk namespaces that sprout accepts but does not apply. */
+/* Elastic Beanstalk namespaces that sprout accepts but does not apply (a namespace that is
+ * also in the schema is applied in part: only its options there). */
 static const char *const unsupported_ns[] = {
 	"aws:autoscaling:launchconfiguration",
 	"aws:autoscaling:scheduledaction",
@@ -349,7 +362,9 @@ int sp_opt_schema_markdown(struct sp_buf *out)
 				      "(resource-scoped settings) are treated the same way.\n\n");
 	}
 	for (size_t i = 0; rc == 0 && i < N_UNSUPPORTED; i++)
-		rc = sp_buf_printf(out, "- `%s`\n", unsupported_ns[i]);
+		rc = sp_buf_printf(out, "- `%s`%s\n", unsupported_ns[i],
+				   sp_opt_namespace_known(unsupported_ns[i])
+					   ? " (except the options in its table above)" : "");
 	return rc;
 }
 
@@ -588,6 +603,22 @@ static void warn_unknown(const char *ns, const char *name, struct sp_loc loc,
 		if (strcmp(schema[i].ns, s) == 0)
 			cands[n++] = schema[i].name;
 	const char *near = sp_suggest(name, cands, n);
+	if (ns_unsupported(ns)) {
+		/* A namespace sprout applies in part (aws:autoscaling:launchconfiguration): its
+		 * other options are EB's, not typos, unless one is close to an applied one. */
+		struct sp_buf h = SP_BUF_INIT(4096);
+		if (near)
+			sp_buf_printf(&h, "did you mean \"%s\"? ", near);
+		sp_buf_puts(&h, "sprout applies only ");
+		for (size_t i = 0; i < n; i++)
+			sp_buf_printf(&h, "%s%s", i ? ", " : "", cands[i]);
+		sp_buf_printf(&h, " of %s; this setting has no effect here (see docs/options.md)",
+			      s);
+		sp_diag_add(d, SP_SEV_WARNING, "EBX_NAMESPACE_UNSUPPORTED", loc, sp_buf_cstr(&h),
+			    "%s:%s is an Elastic Beanstalk option sprout does not apply", ns, name);
+		sp_buf_free(&h);
+		return;
+	}
 	const char *elsewhere = NULL;
 	for (size_t i = 0; i < N_SCHEMA && !elsewhere; i++)
 		if (strcmp(schema[i].name, name) == 0)

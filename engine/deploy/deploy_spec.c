@@ -68,6 +68,27 @@ int sp_deploy_driver_plan(const struct sp_plan *p, int instances, json_t **out)
 	ls = rules = props = NULL;
 	if (!doc)
 		goto fail;
+	/* The aws driver's: aws:autoscaling:launchconfiguration (the options set) and the
+	 * Classic load balancer's attributes. */
+	json_t *lc = json_object();
+	if (!lc || json_object_set_new(doc, "launchConfiguration", lc))
+		goto fail;
+	const struct { const char *key, *value; } lcv[] = {
+		{ "imageId", p->launch.image_id },
+		{ "instanceType", p->launch.instance_type },
+		{ "iamInstanceProfile", p->launch.iam_instance_profile },
+		{ "keyName", p->launch.ec2_key_name },
+	};
+	for (size_t i = 0; i < sizeof(lcv) / sizeof(lcv[0]); i++)
+		if (lcv[i].value && json_object_set_new(lc, lcv[i].key, json_string(lcv[i].value)))
+			goto fail;
+	if (p->load_balanced &&
+	    json_object_set_new(doc, "loadBalancerAttributes",
+				json_pack("{s:b,s:b,s:i,s:i}", "crossZone", p->cross_zone,
+					  "connectionDraining", p->draining,
+					  "connectionDrainingTimeout", p->draining_timeout,
+					  "idleTimeout", p->idle_timeout)))
+		goto fail;
 	if (p->load_balanced && p->health.target &&
 	    json_object_set_new(doc, "healthCheck",
 				json_pack("{s:s,s:i,s:i,s:i,s:i}", "target", p->health.target,

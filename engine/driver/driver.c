@@ -196,6 +196,72 @@ static void parse_rules(const json_t *root, struct sp_driver_plan *p, struct sp_
 	}
 }
 
+/* An optional string of printable ASCII without spaces, at most cap-1 bytes, into out. */
+static void get_word(struct sp_diags *d, const json_t *o, const char *key, const char *base,
+		     char *out, size_t cap)
+{
+	json_t *x = json_object_get(o, key);
+	char path[128];
+	if (!x)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", base, key);
+	const char *v = json_string_value(x);
+	if (!v) {
+		perr(d, PLAN_FILE, "DRIVER_PLAN_TYPE", path, NULL, "%s must be a string", key);
+		return;
+	}
+	if (strlen(v) >= cap) {
+		perr(d, PLAN_FILE, "DRIVER_PLAN_LIMIT", path, NULL, "%s is longer than %zu bytes",
+		     key, cap - 1);
+		return;
+	}
+	for (const char *c = v; *c; c++)
+		if (*c <= ' ' || *c > '~') {
+			perr(d, PLAN_FILE, "DRIVER_PLAN_TYPE", path, NULL,
+			     "%s must be printable ASCII without spaces", key);
+			return;
+		}
+	snprintf(out, cap, "%s", v);
+}
+
+/* The aws driver's launchConfiguration and loadBalancerAttributes objects. */
+static void parse_aws(const json_t *root, struct sp_driver_plan *p, struct sp_diags *d)
+{
+	json_t *lc = json_object_get(root, "launchConfiguration");
+	if (lc && !json_is_object(lc))
+		perr(d, PLAN_FILE, "DRIVER_PLAN_TYPE", "/launchConfiguration", NULL,
+		     "launchConfiguration must be an object");
+	if (json_is_object(lc)) {
+		const char *b = "/launchConfiguration";
+		get_word(d, lc, "imageId", b, p->image_id, sizeof(p->image_id));
+		get_word(d, lc, "instanceType", b, p->instance_type, sizeof(p->instance_type));
+		get_word(d, lc, "keyName", b, p->key_name, sizeof(p->key_name));
+		get_word(d, lc, "iamInstanceProfile", b, p->instance_profile,
+			 sizeof(p->instance_profile));
+	}
+	json_t *a = json_object_get(root, "loadBalancerAttributes");
+	if (a && !json_is_object(a))
+		perr(d, PLAN_FILE, "DRIVER_PLAN_TYPE", "/loadBalancerAttributes", NULL,
+		     "loadBalancerAttributes must be an object");
+	if (!json_is_object(a))
+		return;
+	static const char *const flags[] = { "crossZone", "connectionDraining" };
+	bool *dest[] = { &p->cross_zone, &p->connection_draining };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *x = json_object_get(a, flags[i]);
+		char path[96];
+		snprintf(path, sizeof(path), "/loadBalancerAttributes/%s", flags[i]);
+		if (x && !json_is_boolean(x))
+			perr(d, PLAN_FILE, "DRIVER_PLAN_TYPE", path, NULL, "%s must be true or false",
+			     flags[i]);
+		else if (x)
+			*dest[i] = json_is_true(x);
+	}
+	get_int(d, a, "connectionDrainingTimeout", "/loadBalancerAttributes", 1, 3600,
+		&p->connection_draining_timeout_s);
+	get_int(d, a, "idleTimeout", "/loadBalancerAttributes", 1, 3600, &p->idle_timeout_s);
+}
+
 static int health_port(const char *target)
 {
 	const char *c = strchr(target, ':');
@@ -218,6 +284,8 @@ int sp_driver_plan_parse(const char *json, struct sp_driver_plan *out, struct sp
 	p.unhealthy_threshold = 5;
 	p.draining_timeout_s = 20;
 	p.start_timeout_s = 120;
+	p.connection_draining_timeout_s = 20;
+	p.idle_timeout_s = 60;
 
 	if (!json || strlen(json) > SP_DRIVER_MAX_INPUT) {
 		perr(d, PLAN_FILE, "DRIVER_PLAN_TOO_LARGE", "", NULL, "the plan is missing or larger than %zu bytes",
@@ -290,6 +358,7 @@ int sp_driver_plan_parse(const char *json, struct sp_driver_plan *out, struct sp
 	p.allow_host_paths = json_is_true(json_object_get(root, "allowHostPaths"));
 	get_int(d, root, "drainingTimeout", "", 0, 3600, &p.draining_timeout_s);
 	get_int(d, root, "startTimeout", "", 1, 3600, &p.start_timeout_s);
+	parse_aws(root, &p, d);
 
 	/* The security group model: what the load balancer may reach. */
 	if (p.load_balanced) {

@@ -17,7 +17,15 @@
  *        "securityGroupRules": [{"protocol": "tcp", "fromPort": 80, "toPort": 80}],
  *        "environmentProperties": {"NAME": "value"},
  *        "allowPrivileged": false, "allowHostPaths": false,
- *        "drainingTimeout": 20, "startTimeout": 120}
+ *        "drainingTimeout": 20, "startTimeout": 120,
+ *        "launchConfiguration": {"imageId": "ami-0abc", "instanceType": "t3.small",
+ *                                "iamInstanceProfile": "ecsInstanceRole",
+ *                                "keyName": "ops"},
+ *        "loadBalancerAttributes": {"crossZone": false, "connectionDraining": true,
+ *                                   "connectionDrainingTimeout": 20, "idleTimeout": 60}}
+ *     launchConfiguration and loadBalancerAttributes are the aws driver's (from
+ *     aws:autoscaling:launchconfiguration, aws:elb:loadbalancer and aws:elb:policies);
+ *     the local driver ignores them (it drains for drainingTimeout).
  *
  * apply() makes the environment match (instances created or removed, one task per
  * instance running the given version and task definition, stopped tasks replaced, the
@@ -48,6 +56,8 @@
 #define SP_DRIVER_MAX_INPUT ((size_t)1 << 20) /* MAX_DRIVER_INPUT: each JSON document */
 #define SP_DRIVER_MAX_ENV_NAME 40        /* EB: 4-40 letters, digits, hyphens */
 #define SP_DRIVER_LOG_TAIL_LINES 20      /* lines of log in a stopped task's cause */
+#define SP_DRIVER_MAX_LC_VALUE 255       /* MAX_LC_VALUE: image id, instance type, key name */
+#define SP_DRIVER_MAX_INSTANCE_PROFILE 1600 /* IAM's limit for a profile name or ARN */
 
 enum sp_driver_severity { SP_DRIVER_INFO = 0, SP_DRIVER_WARN = 1, SP_DRIVER_ERROR = 2 };
 
@@ -144,6 +154,15 @@ struct sp_driver_plan {
 	json_t *properties;   /* owned object of strings, never NULL after parse */
 	bool allow_privileged, allow_host_paths;
 	int draining_timeout_s, start_timeout_s;
+	/* aws driver only. The launch configuration: "" leaves the driver's own choice
+	 * (struct sp_driver_aws_options, then its defaults). */
+	char image_id[SP_DRIVER_MAX_LC_VALUE + 1];
+	char instance_type[SP_DRIVER_MAX_LC_VALUE + 1];
+	char key_name[SP_DRIVER_MAX_LC_VALUE + 1];
+	char instance_profile[SP_DRIVER_MAX_INSTANCE_PROFILE + 1];
+	/* The Classic load balancer's attributes. */
+	bool cross_zone, connection_draining;
+	int connection_draining_timeout_s, idle_timeout_s;
 };
 
 /* Parses and checks a plan: types, ranges (EB's: instances 1-64 here, interval 5-300,
@@ -151,7 +170,12 @@ struct sp_driver_plan {
  * a listener or health check whose instance port no rule opens to the load balancer is
  * DRIVER_LISTENER_BLOCKED (error). Every problem is reported, located in "plan.json".
  * Defaults: LoadBalanced, 1 instance, listener 80 HTTP -> 80 HTTP, target TCP:80 (EB's),
- * interval 10, timeout 5, healthy 3, unhealthy 5, no rules, draining 20 s, start 120 s. */
+ * interval 10, timeout 5, healthy 3, unhealthy 5, no rules, draining 20 s, start 120 s;
+ * no launch configuration values; load balancer attributes as EB's option defaults (no
+ * cross-zone, no connection draining, draining timeout 20 s, idle timeout 60 s). The
+ * launch configuration's strings are at most SP_DRIVER_MAX_LC_VALUE bytes
+ * (iamInstanceProfile SP_DRIVER_MAX_INSTANCE_PROFILE) of printable ASCII without spaces
+ * (DRIVER_PLAN_LIMIT, DRIVER_PLAN_TYPE); the timeouts are 1-3600 s (DRIVER_PLAN_RANGE). */
 int sp_driver_plan_parse(const char *json, struct sp_driver_plan *out, struct sp_diags *d);
 void sp_driver_plan_free(struct sp_driver_plan *p);
 /* true when some rule lets the load balancer reach tcp `port` on the instances. */

@@ -13,6 +13,7 @@
 #define NS_LB "aws:elb:loadbalancer"
 #define NS_HC "aws:elb:healthcheck"
 #define NS_POL "aws:elb:policies"
+#define NS_LC "aws:autoscaling:launchconfiguration"
 #define NS_APP "aws:elasticbeanstalk:application"
 #define NS_ASG "aws:autoscaling:asg"
 #define NS_CMD "aws:elasticbeanstalk:command"
@@ -83,6 +84,10 @@ void sp_plan_free(struct sp_plan *p)
 	}
 	free(p->env);
 	free(p->sprout.hooks_image);
+	free(p->launch.image_id);
+	free(p->launch.instance_type);
+	free(p->launch.iam_instance_profile);
+	free(p->launch.ec2_key_name);
 	json_decref(p->user_resources);
 	json_decref(p->user_outputs);
 	json_decref(p->user_mappings);
@@ -157,6 +162,13 @@ static const char *get(struct build *b, const char *ns, const char *name, const 
 {
 	const char *v = sp_options_get(b->in->opts, ns, name);
 	return v ? v : fallback;
+}
+
+/* A string option's value, NULL when unset or empty. */
+static const char *get_set(struct build *b, const char *ns, const char *name)
+{
+	const char *v = get(b, ns, name, NULL);
+	return v && *v ? v : NULL;
 }
 
 static int get_int(struct build *b, const char *ns, const char *name, int fallback)
@@ -874,6 +886,10 @@ int sp_plan_build(const struct sp_plan_input *in, struct sp_diags *d, struct sp_
 	p->cooldown = get_int(&b, NS_ASG, "Cooldown", 360);
 	if (!p->load_balanced)
 		p->min_size = p->max_size = 1;
+	p->launch.image_id = dup_or_flag(&b, get_set(&b, NS_LC, "ImageId"));
+	p->launch.instance_type = dup_or_flag(&b, get_set(&b, NS_LC, "InstanceType"));
+	p->launch.iam_instance_profile = dup_or_flag(&b, get_set(&b, NS_LC, "IamInstanceProfile"));
+	p->launch.ec2_key_name = dup_or_flag(&b, get_set(&b, NS_LC, "EC2KeyName"));
 
 	p->deploy.policy = dup_or_flag(&b, get(&b, NS_CMD, "DeploymentPolicy", "AllAtOnce"));
 	p->deploy.batch_size_type = dup_or_flag(&b, get(&b, NS_CMD, "BatchSizeType", "Percentage"));

@@ -122,6 +122,11 @@ struct sp_plan {
 	struct sp_plan_rule *rules; size_t n_rules;
 
 	int min_size, max_size, cooldown;
+	/* aws:autoscaling:launchconfiguration, as set (NULL: unset, the aws driver's default);
+	 * the local driver does not use them. */
+	struct {
+		char *image_id, *instance_type, *iam_instance_profile, *ec2_key_name;
+	} launch;
 
 	struct {
 		char *policy;          /* AllAtOnce, Rolling, ... */

@@ -167,15 +167,21 @@ static json_t *task_definition(const struct sp_plan *p)
 	return json_pack("{s:s,s:o}", "Type", "AWS::ECS::TaskDefinition", "Properties", props);
 }
 
-static json_t *launch_template(void)
+static json_t *launch_template(const struct sp_plan *p)
 {
-	return json_pack(
+	json_t *t = json_pack(
 		"{s:s,s:{s:{s:o,s:o,s:{s:o},s:[o],s:{s:{s:[s,[s,o,s]]}}}}}", "Type",
 		"AWS::EC2::LaunchTemplate", "Properties", "LaunchTemplateData", "ImageId",
 		ref("AWSEBInstanceImageId"), "InstanceType", ref("AWSEBInstanceType"),
 		"IamInstanceProfile", "Name", ref("AWSEBInstanceProfile"), "SecurityGroupIds",
 		getatt("AWSEBSecurityGroup", "GroupId"), "UserData", "Fn::Base64", "Fn::Join", "",
 		"#!/bin/bash\necho ECS_CLUSTER=", ref("AWSEBECSCluster"), " >> /etc/ecs/ecs.config\n");
+	/* aws:autoscaling:launchconfiguration EC2KeyName */
+	if (t && p->launch.ec2_key_name)
+		json_object_set_new(json_object_get(json_object_get(t, "Properties"),
+						    "LaunchTemplateData"),
+				    "KeyName", json_string(p->launch.ec2_key_name));
+	return t;
 }
 
 static json_t *auto_scaling_group(const struct sp_plan *p)
@@ -198,19 +204,25 @@ static json_t *auto_scaling_group(const struct sp_plan *p)
 	return g;
 }
 
+/* The instance parameters default to aws:autoscaling:launchconfiguration's settings. */
 static json_t *parameters(const struct sp_plan *p)
 {
+	const char *image = p->launch.image_id;
 	return json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}}",
 			 "AWSEBEnvironmentName", "Type", "String", "Default", p->env_name,
 			 "Description", "Name of the environment",
 			 "AWSEBInstanceImageId", "Type",
-			 "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default",
-			 ECS_AMI_PARAMETER, "Description", "ECS-optimized AMI of the instances",
-			 "AWSEBInstanceType", "Type", "String", "Default", "t3.small",
+			 image ? "AWS::EC2::Image::Id"
+			       : "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+			 "Default", image ? image : ECS_AMI_PARAMETER, "Description",
+			 "ECS-optimized AMI of the instances",
+			 "AWSEBInstanceType", "Type", "String", "Default",
+			 p->launch.instance_type ? p->launch.instance_type : "t3.small",
 			 "Description", "EC2 instance type",
 			 "AWSEBInstanceProfile", "Type", "String", "Default",
-			 "aws-elasticbeanstalk-ec2-role", "Description",
-			 "Instance profile allowed to join the ECS cluster");
+			 p->launch.iam_instance_profile ? p->launch.iam_instance_profile
+							: "aws-elasticbeanstalk-ec2-role",
+			 "Description", "Instance profile allowed to join the ECS cluster");
 }
 
 /* EB's resource `id` re-declared by the user: properties merged, ingress lists joined. */
@@ -271,7 +283,7 @@ int sp_plan_to_cloudformation(const struct sp_plan *p, json_t **out)
 				    security_group(p, SP_PLAN_SG_LB));
 		json_object_set_new(res, "AWSEBLoadBalancer", load_balancer(p));
 	}
-	json_object_set_new(res, "AWSEBEC2LaunchTemplate", launch_template());
+	json_object_set_new(res, "AWSEBEC2LaunchTemplate", launch_template(p));
 	json_object_set_new(res, "AWSEBAutoScalingGroup", auto_scaling_group(p));
 	const char *k;
 	json_t *v;

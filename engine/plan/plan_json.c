@@ -175,11 +175,29 @@ int sp_plan_to_json(const struct sp_plan *p, json_t **out)
 						p->idle_timeout))))
 			goto out;
 	}
-	char asg[300];
+	/* aws:autoscaling:launchconfiguration, the options that are set: the AWS driver picks
+	 * the others (the newest ECS-optimised AMI, t3.micro) and suffixes the name with a
+	 * hash of the content (docs/aws.md). */
+	char asg[300], lc[300];
 	snprintf(asg, sizeof(asg), "awseb-%s-asg", p->env_name);
-	json_t *asg_req = json_pack("{s:s,s:i,s:i,s:i,s:i}", "AutoScalingGroupName", asg,
-				    "MinSize", p->min_size, "MaxSize", p->max_size,
-				    "DesiredCapacity", p->min_size, "DefaultCooldown", p->cooldown);
+	snprintf(lc, sizeof(lc), "awseb-%s-lc", p->env_name);
+	json_t *lc_req = json_pack("{s:s,s:[s]}", "LaunchConfigurationName", lc, "SecurityGroups",
+				   p->sg_name[SP_PLAN_SG_INSTANCE]);
+	if (lc_req && p->launch.image_id)
+		json_object_set_new(lc_req, "ImageId", json_string(p->launch.image_id));
+	if (lc_req && p->launch.instance_type)
+		json_object_set_new(lc_req, "InstanceType", json_string(p->launch.instance_type));
+	if (lc_req && p->launch.iam_instance_profile)
+		json_object_set_new(lc_req, "IamInstanceProfile",
+				    json_string(p->launch.iam_instance_profile));
+	if (lc_req && p->launch.ec2_key_name)
+		json_object_set_new(lc_req, "KeyName", json_string(p->launch.ec2_key_name));
+	if ((rc = add_request(reqs, "autoscaling", "CreateLaunchConfiguration", lc_req)))
+		goto out;
+	json_t *asg_req = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "AutoScalingGroupName", asg,
+				    "LaunchConfigurationName", lc, "MinSize", p->min_size,
+				    "MaxSize", p->max_size, "DesiredCapacity", p->min_size,
+				    "DefaultCooldown", p->cooldown);
 	if (asg_req && p->load_balanced)
 		json_object_set_new(asg_req, "LoadBalancerNames", json_pack("[s]", p->lb_name));
 	if ((rc = add_request(reqs, "autoscaling", "CreateAutoScalingGroup", asg_req)))

@@ -35,6 +35,8 @@ work=$SVC_DIR/work
 mkdir -p "$work"
 env=awsdemo
 sprout=$top/build/sprout
+ok() { echo "ok - $1"; }
+fail() { echo "not ok - $1"; shift; for l in "$@"; do echo "$l" | sed 's/^/#   /'; done; }
 # plan VERSION OUT [SED-EXPRESSION-for-the-config]: `sprout plan --json` of the test app
 plan() {
 	rm -rf "$work/app" && cp -R tests/integration/aws/app "$work/app" &&
@@ -54,8 +56,6 @@ cluster=$(python3 -c "import json; print(json.load(open('$work/plan-v1.json'))['
 family=$cluster
 lb=awseb-$env
 
-ok() { echo "ok - $1"; }
-fail() { echo "not ok - $1"; shift; for l in "$@"; do echo "$l" | sed 's/^/#   /'; done; }
 # check NAME PYTHON-EXPRESSION-over-d JSON: d is the parsed JSON
 check() {
 	_name=$1 _expr=$2 _json=$3

@@ -2,14 +2,19 @@
 # test_aws_engine.sh — the AWS driver through the engine (docs/aws.md "Through the engine"):
 # a real `sprout serve` and moto's server on 127.0.0.1, both stopped by pid on exit. An
 # environment made through the API with sprout:driver Driver=aws (Endpoint: moto), three
-# instances, two containers and two listeners (examples/sample-app) is launched; while the
-# launch waits for Green the test registers the Auto Scaling group's instances as container
-# instances (standing in for the ECS agent) and the engine starts one task on each; the `aws`
-# CLI then finds the cluster, the task definition with the awseb-logs-* volumes, the Classic
-# load balancer with both listeners, the ingress rules, the group with 3 instances and one
-# RUNNING task per container instance. A second version (PATCH) makes revision 2 and
-# replaces every task; terminate (DELETE) leaves no cluster, task definition, load
-# balancer, security group, Auto Scaling group or launch configuration. TAP-style lines.
+# instances, two containers and two listeners (examples/sample-app), EB's instance options
+# (aws:autoscaling:launchconfiguration InstanceType, ImageId, IamInstanceProfile,
+# EC2KeyName) and load balancer attributes (CrossZone, connection draining, idle timeout)
+# is launched; while the launch waits for Green the test registers the Auto Scaling group's
+# instances as container instances (standing in for the ECS agent) and the engine starts
+# one task on each; the `aws` CLI then finds the cluster, the task definition with the
+# awseb-logs-* volumes, the Classic load balancer with both listeners and the attributes,
+# the ingress rules, the group with 3 instances and its launch configuration with the
+# options, and one RUNNING task per container instance. A second version (PATCH) makes
+# revision 2 and replaces every task; an option update (PATCH option_settings: InstanceType,
+# idle timeout) points the group at a new launch configuration, deletes the old one and
+# sets the attribute; terminate (DELETE) leaves no cluster, task definition, load balancer,
+# security group, Auto Scaling group or launch configuration. TAP-style lines.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -88,6 +93,15 @@ if wait_for 60 processed v1 && wait_for 60 processed v2; then ok "two versions a
 else fail "two versions are PROCESSED" "$(api GET /applications/awsapp/versions)"; exit 1; fi
 
 # ---- launch on the aws driver ----
+# What the instance and load balancer options name must exist on AWS: an instance profile,
+# a key pair, and an ECS-optimised image (the oldest one, so it is not the driver's default
+# choice, the newest).
+aws $E iam create-instance-profile --instance-profile-name sprout-ecs-profile >/dev/null
+aws $E ec2 create-key-pair --key-name sprout-ops >/dev/null
+AMI=$(aws $E ec2 describe-images --owners amazon \
+	--filters 'Name=name,Values=amzn2-ami-ecs-hvm-*-x86_64-ebs' \
+	--query 'sort_by(Images,&CreationDate)[0].ImageId' --output text)
+case $AMI in ami-*) ;; *) echo "not ok - moto has an ECS-optimised image ($AMI)"; exit 1 ;; esac
 ENV=awsengine
 out=$(api POST /environments "{\"application\":\"awsapp\",\"name\":\"$ENV\",\"version_label\":\"v1\",
  \"option_settings\":[
@@ -96,6 +110,14 @@ out=$(api POST /environments "{\"application\":\"awsapp\",\"name\":\"$ENV\",\"ve
   {\"namespace\":\"sprout:driver\",\"option_name\":\"Region\",\"value\":\"us-east-1\"},
   {\"namespace\":\"aws:autoscaling:asg\",\"option_name\":\"MinSize\",\"value\":\"3\"},
   {\"namespace\":\"aws:autoscaling:asg\",\"option_name\":\"MaxSize\",\"value\":\"3\"},
+  {\"namespace\":\"aws:autoscaling:launchconfiguration\",\"option_name\":\"InstanceType\",\"value\":\"t3.small\"},
+  {\"namespace\":\"aws:autoscaling:launchconfiguration\",\"option_name\":\"ImageId\",\"value\":\"$AMI\"},
+  {\"namespace\":\"aws:autoscaling:launchconfiguration\",\"option_name\":\"IamInstanceProfile\",\"value\":\"sprout-ecs-profile\"},
+  {\"namespace\":\"aws:autoscaling:launchconfiguration\",\"option_name\":\"EC2KeyName\",\"value\":\"sprout-ops\"},
+  {\"namespace\":\"aws:elb:loadbalancer\",\"option_name\":\"CrossZone\",\"value\":\"true\"},
+  {\"namespace\":\"aws:elb:policies\",\"option_name\":\"ConnectionDrainingEnabled\",\"value\":\"true\"},
+  {\"namespace\":\"aws:elb:policies\",\"option_name\":\"ConnectionDrainingTimeout\",\"value\":\"45\"},
+  {\"namespace\":\"aws:elb:policies\",\"option_name\":\"ConnectionSettingIdleTimeout\",\"value\":\"120\"},
   {\"namespace\":\"aws:elasticbeanstalk:command\",\"option_name\":\"Timeout\",\"value\":\"90\"}]}")
 check "create answers 202 with driver aws and status Launching" \
 	"d['driver']=='aws' and d['status']=='Launching' and d['deployment_id']" "$out"
@@ -154,6 +176,17 @@ check "the instances' group lets the load balancer's group in on 80 and 8080" \
 j=$(aws $E autoscaling describe-auto-scaling-groups --auto-scaling-group-names "awseb-$ENV-asg")
 check "the Auto Scaling group has 3 instances behind the load balancer" \
 	"(g:=d['AutoScalingGroups'][0])['MinSize']==3 and g['MaxSize']==3 and len(g['Instances'])==3 and g['LoadBalancerNames']==['$LB']" "$j"
+group_lc() {
+	aws $E autoscaling describe-auto-scaling-groups --auto-scaling-group-names "awseb-$ENV-asg" \
+		--query 'AutoScalingGroups[0].LaunchConfigurationName' --output text
+}
+LC1=$(group_lc)
+j=$(aws $E autoscaling describe-launch-configurations --launch-configuration-names "$LC1")
+check "the group's launch configuration $LC1 has the options' ImageId, InstanceType, IamInstanceProfile and KeyName" \
+	"(l:=d['LaunchConfigurations'][0])['ImageId']=='$AMI' and l['InstanceType']=='t3.small' and l['IamInstanceProfile']=='sprout-ecs-profile' and l['KeyName']=='sprout-ops'" "$j"
+j=$(aws $E elb describe-load-balancer-attributes --load-balancer-name "$LB")
+check "the load balancer has cross-zone, connection draining 45 s and idle timeout 120 s" \
+	"(a:=d['LoadBalancerAttributes'])['CrossZoneLoadBalancing']['Enabled'] is True and a['ConnectionDraining']['Enabled'] is True and a['ConnectionDraining']['Timeout']==45 and a['ConnectionSettings']['IdleTimeout']==120" "$j"
 tasks_json() {
 	_arns=$(aws $E ecs list-tasks --cluster "$CLUSTER" --desired-status RUNNING --query taskArns --output text)
 	[ -n "$_arns" ] && aws $E ecs describe-tasks --cluster "$CLUSTER" --tasks $_arns
@@ -178,6 +211,30 @@ check "AWS has task definition revision 2" "d['taskDefinition']['revision']==2" 
 j=$(tasks_json)
 check "one RUNNING task of revision 2 per container instance, none of revision 1" \
 	"len(ts:=d['tasks'])==3 and len(set(t['containerInstanceArn'] for t in ts))==3 and all(t['taskDefinitionArn'].endswith('$FAMILY:2') for t in ts)" "$j"
+
+# ---- an option update: a new instance type makes a new launch configuration ----
+out=$(api PATCH "/environments/$ENV" '{"option_settings":[
+ {"namespace":"aws:autoscaling:launchconfiguration","option_name":"InstanceType","value":"t3.medium"},
+ {"namespace":"aws:elb:policies","option_name":"ConnectionSettingIdleTimeout","value":"300"}]}')
+check "PATCH option_settings (InstanceType t3.medium, idle timeout 300) is queued" "d['deployment_id']" "$out"
+sleep 0.5
+wait_for 90 settled
+if [ "$(last_dep)" = Succeeded ]; then ok "the configuration deployment succeeds"
+else fail "the configuration deployment succeeds" "$(api GET "/environments/$ENV/deployments?limit=1")" "$(events | tail -n 25)"; fi
+LC2=$(group_lc)
+j=$(aws $E autoscaling describe-launch-configurations)
+check "the group uses a new launch configuration with t3.medium (and the other options), the old one is deleted" \
+	"'$LC2'!='$LC1' and [(l['LaunchConfigurationName'],l['InstanceType'],l['ImageId'],l['IamInstanceProfile'],l['KeyName']) for l in d['LaunchConfigurations'] if l['LaunchConfigurationName'].startswith('awseb-$ENV-lc-')]==[('$LC2','t3.medium','$AMI','sprout-ecs-profile','sprout-ops')]" "$j"
+j=$(aws $E elb describe-load-balancer-attributes --load-balancer-name "$LB")
+check "the load balancer's idle timeout is 300 s, the other attributes kept" \
+	"(a:=d['LoadBalancerAttributes'])['ConnectionSettings']['IdleTimeout']==300 and a['CrossZoneLoadBalancing']['Enabled'] is True and a['ConnectionDraining']['Timeout']==45" "$j"
+n_attr=$(events | grep -c 'Set the attributes of load balancer')
+if [ "$n_attr" = 2 ] && events | grep -q "Updated Auto Scaling group awseb-$ENV-asg: 3 instances, $LC2 (new instances use it"; then
+	ok "the events say so (the attributes were set twice in all: at the launch and at the update)"
+else fail "the events say so" "attributes set $n_attr times" "$(events | tail -n 25)"; fi
+D=$(api GET "/environments/$ENV")
+check "the environment is Ready and Green on v2 after the update" \
+	"d['status']=='Ready' and d['health']=='Green' and d['version_label']=='v2' and len(d['instances'])==3" "$D"
 
 if grep -q 'testing-secret-value' "$WORK/serve.log" || events | grep -q 'testing-secret-value'; then
 	fail "the secret key is in no log or event"

@@ -292,6 +292,13 @@ Test(aws, plan_json_requests_become_the_driver_plan)
 		"{\"service\":\"elasticloadbalancing\",\"action\":\"ConfigureHealthCheck\",\"request\":"
 		"{\"HealthCheck\":{\"Target\":\"TCP:81\",\"Interval\":30,\"Timeout\":5,"
 		"\"UnhealthyThreshold\":2,\"HealthyThreshold\":4}}},"
+		"{\"service\":\"elasticloadbalancing\",\"action\":\"ModifyLoadBalancerAttributes\","
+		"\"request\":{\"LoadBalancerAttributes\":{\"CrossZoneLoadBalancing\":{\"Enabled\":true},"
+		"\"ConnectionDraining\":{\"Enabled\":true,\"Timeout\":45},"
+		"\"ConnectionSettings\":{\"IdleTimeout\":120}}}},"
+		"{\"service\":\"autoscaling\",\"action\":\"CreateLaunchConfiguration\",\"request\":"
+		"{\"LaunchConfigurationName\":\"e1-lc\",\"InstanceType\":\"t3.small\","
+		"\"KeyName\":\"ops\"}},"
 		"{\"service\":\"autoscaling\",\"action\":\"CreateAutoScalingGroup\",\"request\":"
 		"{\"MinSize\":3,\"MaxSize\":5}}]}";
 	char *plan = NULL, *td = NULL;
@@ -311,6 +318,16 @@ Test(aws, plan_json_requests_become_the_driver_plan)
 	cr_assert_eq(p.rules[0].to_port, 82);
 	cr_assert_str_eq(json_string_value(json_object_get(p.properties, "K")), "V");
 	cr_assert(strstr(td, "\"family\":\"f\"") != NULL);
+	/* the launch configuration (what is not in the request stays the driver's) and the
+	 * load balancer's attributes */
+	cr_assert_str_eq(p.instance_type, "t3.small");
+	cr_assert_str_eq(p.key_name, "ops");
+	cr_assert_str_eq(p.image_id, "");
+	cr_assert_str_eq(p.instance_profile, "");
+	cr_assert(p.cross_zone);
+	cr_assert(p.connection_draining);
+	cr_assert_eq(p.connection_draining_timeout_s, 45);
+	cr_assert_eq(p.idle_timeout_s, 120);
 	sp_driver_plan_free(&p);
 	free(plan);
 	free(td);

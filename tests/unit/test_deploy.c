@@ -86,6 +86,83 @@ Test(deploy, driver_plan_of_the_sample_app_is_accepted_by_the_driver)
 	sp_validation_free(v);
 }
 
+/* aws:autoscaling:launchconfiguration and the load balancer's attributes reach the
+ * driver plan, and the driver reads them back; unset ones are left to the driver. */
+Test(deploy, driver_plan_carries_launch_configuration_and_lb_attributes)
+{
+	static const char *const args[] = {
+		"aws:autoscaling:launchconfiguration:InstanceType=t3.small",
+		"aws:autoscaling:launchconfiguration:IamInstanceProfile=ecsInstanceRole",
+		"aws:autoscaling:launchconfiguration:EC2KeyName=ops-key",
+		"aws:elb:loadbalancer:CrossZone=true",
+		"aws:elb:policies:ConnectionDrainingEnabled=true",
+		"aws:elb:policies:ConnectionDrainingTimeout=45",
+		"aws:elb:policies:ConnectionSettingIdleTimeout=120",
+	};
+	struct sp_validation *v = plan_sample(args, sizeof(args) / sizeof(args[0]));
+	json_t *doc = NULL;
+	cr_assert_eq(sp_deploy_driver_plan(v->plan, 0, &doc), 0);
+	json_t *lc = json_object_get(doc, "launchConfiguration");
+	cr_expect_str_eq(json_string_value(json_object_get(lc, "instanceType")), "t3.small");
+	cr_expect_str_eq(json_string_value(json_object_get(lc, "iamInstanceProfile")),
+			 "ecsInstanceRole");
+	cr_expect_str_eq(json_string_value(json_object_get(lc, "keyName")), "ops-key");
+	cr_expect_null(json_object_get(lc, "imageId"));
+	json_t *a = json_object_get(doc, "loadBalancerAttributes");
+	cr_expect(json_is_true(json_object_get(a, "crossZone")));
+	cr_expect(json_is_true(json_object_get(a, "connectionDraining")));
+	cr_expect_eq(json_integer_value(json_object_get(a, "connectionDrainingTimeout")), 45);
+	cr_expect_eq(json_integer_value(json_object_get(a, "idleTimeout")), 120);
+	cr_expect_eq(json_integer_value(json_object_get(doc, "drainingTimeout")), 45);
+	char *txt = json_dumps(doc, 0);
+	struct sp_driver_plan p;
+	struct sp_diags d;
+	sp_diags_init(&d);
+	cr_assert_eq(sp_driver_plan_parse(txt, &p, &d), 0);
+	cr_expect_str_eq(p.instance_type, "t3.small");
+	cr_expect_str_eq(p.instance_profile, "ecsInstanceRole");
+	cr_expect_str_eq(p.key_name, "ops-key");
+	cr_expect_str_eq(p.image_id, "");
+	cr_expect(p.cross_zone && p.connection_draining);
+	cr_expect_eq(p.connection_draining_timeout_s, 45);
+	cr_expect_eq(p.idle_timeout_s, 120);
+	sp_driver_plan_free(&p);
+	free(txt);
+	json_decref(doc);
+	sp_validation_free(v);
+
+	/* Defaults: no launch configuration values, EB's attribute defaults. */
+	v = plan_sample(NULL, 0);
+	cr_assert_eq(sp_deploy_driver_plan(v->plan, 0, &doc), 0);
+	cr_expect_eq(json_object_size(json_object_get(doc, "launchConfiguration")), 0);
+	txt = json_dumps(doc, 0);
+	cr_assert_eq(sp_driver_plan_parse(txt, &p, &d), 0);
+	cr_expect_str_eq(p.instance_type, "");
+	cr_expect(!p.cross_zone && !p.connection_draining);
+	cr_expect_eq(p.idle_timeout_s, 60);
+	sp_driver_plan_free(&p);
+	free(txt);
+	json_decref(doc);
+	sp_validation_free(v);
+
+	/* What the driver refuses: a non-string, a space, a value over the limit, a range. */
+	char big[SP_DRIVER_MAX_LC_VALUE + 40];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	char *bad = sp_aprintf("{\"environmentType\":\"SingleInstance\",\"launchConfiguration\":"
+			       "{\"imageId\":1,\"instanceType\":\"t3 small\",\"keyName\":\"%s\"},"
+			       "\"loadBalancerAttributes\":{\"crossZone\":\"yes\",\"idleTimeout\":0}}",
+			       big);
+	cr_assert_eq(sp_driver_plan_parse(bad, &p, &d), SP_ERROR);
+	cr_expect_eq(sp_diags_errors(&d), 5);
+	size_t limit = 0;
+	for (size_t i = 0; i < d.n; i++)
+		limit += !strcmp(d.items[i].code, "DRIVER_PLAN_LIMIT");
+	cr_expect_eq(limit, 1);
+	free(bad);
+	sp_diags_free(&d);
+}
+
 Test(deploy, single_instance_has_one_instance_and_no_health_check)
 {
 	static const char *const args[] = {

@@ -214,15 +214,15 @@ Test(plan, api_requests_in_order)
 	static const char *const want[] = {
 		"CreateCluster", "RegisterTaskDefinition", "CreateSecurityGroup", "CreateSecurityGroup",
 		"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress", "CreateLoadBalancer",
-		"ConfigureHealthCheck", "ModifyLoadBalancerAttributes", "CreateAutoScalingGroup",
-		"StartTask", "StartTask",
+		"ConfigureHealthCheck", "ModifyLoadBalancerAttributes", "CreateLaunchConfiguration",
+		"CreateAutoScalingGroup", "StartTask", "StartTask",
 	};
 	json_t *reqs = json_object_get(j, "requests");
 	cr_assert_eq(json_array_size(reqs), sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < json_array_size(reqs); i++)
 		cr_assert_str_eq(json_string_value(json_object_get(json_array_get(reqs, i), "action")),
 				 want[i]);
-	json_t *td = json_object_get(json_array_get(reqs, 11), "request");
+	json_t *td = json_object_get(json_array_get(reqs, 12), "request");
 	cr_assert_str_eq(json_string_value(json_object_get(td, "taskDefinition")),
 			 "awseb-unit-env-e-0000000000:3");
 	json_decref(j);

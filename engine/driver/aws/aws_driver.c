@@ -278,6 +278,32 @@ int sp_driver_aws_plan_from_requests(const char *json, char **plan, char **taskd
 		"Timeout");
 	if (json_is_integer(drain))
 		json_object_set(out, "drainingTimeout", drain);
+	const json_t *attrs = json_object_get(request_of(reqs, "ModifyLoadBalancerAttributes", NULL),
+					      "LoadBalancerAttributes");
+	if (json_is_object(attrs)) {
+		const json_t *cd = json_object_get(attrs, "ConnectionDraining");
+		/* O*: a member the request does not have is left out (the driver's default). */
+		json_t *a = json_pack("{s:O*, s:O*, s:O*, s:O*}", "crossZone",
+				      json_object_get(json_object_get(attrs, "CrossZoneLoadBalancing"),
+						      "Enabled"),
+				      "connectionDraining", json_object_get(cd, "Enabled"),
+				      "connectionDrainingTimeout", json_object_get(cd, "Timeout"),
+				      "idleTimeout",
+				      json_object_get(json_object_get(attrs, "ConnectionSettings"),
+						      "IdleTimeout"));
+		if (!a || json_object_set_new(out, "loadBalancerAttributes", a))
+			goto done;
+	}
+	const json_t *lcr = request_of(reqs, "CreateLaunchConfiguration", NULL);
+	if (json_is_object(lcr)) {
+		json_t *lc = json_pack("{s:O*, s:O*, s:O*, s:O*}", "imageId",
+				       json_object_get(lcr, "ImageId"), "instanceType",
+				       json_object_get(lcr, "InstanceType"), "iamInstanceProfile",
+				       json_object_get(lcr, "IamInstanceProfile"), "keyName",
+				       json_object_get(lcr, "KeyName"));
+		if (!lc || json_object_set_new(out, "launchConfiguration", lc))
+			goto done;
+	}
 	const json_t *td = request_of(reqs, "RegisterTaskDefinition", NULL);
 	po = json_dumps(out, JSON_COMPACT);
 	to = td ? json_dumps(td, JSON_COMPACT) : NULL;

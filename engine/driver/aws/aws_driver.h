@@ -19,12 +19,18 @@
  *                          balancer's group; from 0.0.0.0/0 for a SingleInstance
  *                          environment); missing rules authorised, others revoked
  *   load balancer          Classic ELB awseb-<ENV, first 26 characters> with the plan's
- *                          listeners and health check; listeners added, changed and
- *                          removed to match
+ *                          listeners, health check and attributes (cross-zone, connection
+ *                          draining, idle timeout: ModifyLoadBalancerAttributes when they
+ *                          differ); listeners added, changed and removed to match
  *   launch configuration   awseb-ENV-lc-<12 hex of its content> (image, instance type,
- *                          instance group, user data setting ECS_CLUSTER, profile, key)
+ *                          instance group, user data setting ECS_CLUSTER, profile, key);
+ *                          each of image, type, profile and key is the plan's
+ *                          launchConfiguration value, else this driver's option, else the
+ *                          default (the newest ECS AMI, SP_AWS_DRIVER_INSTANCE_TYPE, none)
  *   Auto Scaling group     awseb-ENV-asg, Min = Max = Desired = plan.instances, attached
- *                          to the load balancer; updated in place when that differs
+ *                          to the load balancer; updated in place when that or the launch
+ *                          configuration differs (running instances keep theirs until
+ *                          replaced); launch configurations no group uses are deleted
  *   tasks                  one per ACTIVE container instance of the cluster (StartTask,
  *                          startedBy "sprout"); a task of another revision is stopped and
  *                          the current one started (all at once).
@@ -63,6 +69,9 @@
 #define SP_AWS_DRIVER_MAX_PAGES 50         /* MAX_AWS_PAGES followed in one listing */
 #define SP_AWS_DRIVER_DELETE_WAIT_S 600    /* waiting for deletions AWS does slowly */
 
+/* image_id, instance_type, instance_profile and key_name are the driver's defaults: a
+ * plan's launchConfiguration (the environment's aws:autoscaling:launchconfiguration
+ * options) wins over them. */
 struct sp_driver_aws_options {
 	struct sp_aws_options aws;    /* region, profile, endpoint(s), credentials */
 	const char *image_id;         /* NULL: newest amzn2-ami-ecs-hvm-*-x86_64-ebs of amazon */

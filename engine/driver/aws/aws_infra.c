@@ -366,6 +366,51 @@ static int lb_health(struct awsd_run *r, const struct sp_driver_plan *p, const x
 	return rc;
 }
 
+/* Cross-zone, connection draining and the idle timeout (aws:elb:loadbalancer CrossZone,
+ * aws:elb:policies ConnectionDraining*, ConnectionSettingIdleTimeout), set when they
+ * differ; the draining timeout only counts while draining is on. */
+static int lb_attributes(struct awsd_run *r, const struct sp_driver_plan *p)
+{
+	struct sp_aws_params q;
+	xmlDoc *doc = NULL;
+	sp_aws_params_init(&q);
+	sp_aws_params_add(&q, r->n.lb, "LoadBalancerName");
+	int rc = query(r, SP_AWS_ELB, "DescribeLoadBalancerAttributes", &q, &doc, false);
+	if (rc)
+		goto out;
+	const xmlNode *a = sp_xml_path(root(doc), "DescribeLoadBalancerAttributesResult/"
+						  "LoadBalancerAttributes");
+	const char *cz = p->cross_zone ? "true" : "false";
+	const char *cd = p->connection_draining ? "true" : "false";
+	if (a && xml_eq(a, "CrossZoneLoadBalancing/Enabled", cz) &&
+	    xml_eq(a, "ConnectionDraining/Enabled", cd) &&
+	    (!p->connection_draining ||
+	     xml_long(a, "ConnectionDraining/Timeout", -1) == p->connection_draining_timeout_s) &&
+	    xml_long(a, "ConnectionSettings/IdleTimeout", -1) == p->idle_timeout_s)
+		goto out;
+	sp_aws_params_add(&q, cz, "LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled");
+	sp_aws_params_add(&q, cd, "LoadBalancerAttributes.ConnectionDraining.Enabled");
+	if (p->connection_draining)
+		sp_aws_params_addi(&q, p->connection_draining_timeout_s,
+				   "LoadBalancerAttributes.ConnectionDraining.Timeout");
+	sp_aws_params_addi(&q, p->idle_timeout_s,
+			   "LoadBalancerAttributes.ConnectionSettings.IdleTimeout");
+	rc = query(r, SP_AWS_ELB, "ModifyLoadBalancerAttributes", &q, NULL, false);
+	if (rc)
+		goto out;
+	char drain[48] = "off";
+	if (p->connection_draining)
+		snprintf(drain, sizeof(drain), "%d s", p->connection_draining_timeout_s);
+	awsd_changed(r, "Set the attributes of load balancer %s: cross-zone %s, connection "
+			"draining %s, idle timeout %d s.", r->n.lb, p->cross_zone ? "on" : "off",
+		     drain, p->idle_timeout_s);
+out:
+	sp_aws_params_free(&q);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
 static bool listener_matches(const xmlNode *l, const struct sp_driver_listener *w)
 {
 	return xml_long(l, "LoadBalancerPort", -1) == w->port &&
@@ -399,7 +444,8 @@ int awsd_lb_ensure(struct awsd_run *r, const struct sp_driver_plan *p)
 			goto out;
 		awsd_changed(r, "Created load balancer %s with %zu listener%s.", r->n.lb,
 			     p->n_listeners, p->n_listeners == 1 ? "" : "s");
-		rc = lb_health(r, p, NULL);
+		if (!(rc = lb_health(r, p, NULL)))
+			rc = lb_attributes(r, p);
 		goto out;
 	}
 	/* Listeners: remove the ones that differ or are gone, then add what is missing. */
@@ -439,7 +485,8 @@ int awsd_lb_ensure(struct awsd_run *r, const struct sp_driver_plan *p)
 		awsd_changed(r, "Added %zu listener%s to load balancer %s.", nadd,
 			     nadd == 1 ? "" : "s", r->n.lb);
 	}
-	rc = lb_health(r, p, lb);
+	if (!(rc = lb_health(r, p, lb)))
+		rc = lb_attributes(r, p);
 out:
 	sp_aws_params_free(&q);
 	if (doc)
@@ -509,11 +556,21 @@ out:
 
 /* ---- launch configuration and Auto Scaling group ---- */
 
-/* The newest Amazon Linux 2 ECS-optimised image (x86_64) of owner amazon. */
-static int image_resolve(struct awsd_run *r, char out[64])
+/* A launch configuration value: the plan's (the environment's option), else the
+ * driver's option, else NULL. */
+static const char *lc_value(const char *plan, const char *driver)
 {
-	if (r->d->image_id && *r->d->image_id) {
-		snprintf(out, 64, "%s", r->d->image_id);
+	return plan && *plan ? plan : driver && *driver ? driver : NULL;
+}
+
+/* The plan's or the driver's image, else the newest Amazon Linux 2 ECS-optimised image
+ * (x86_64) of owner amazon. */
+static int image_resolve(struct awsd_run *r, const struct sp_driver_plan *pl,
+			 char out[SP_DRIVER_MAX_LC_VALUE + 1])
+{
+	const char *given = lc_value(pl->image_id, r->d->image_id);
+	if (given) {
+		snprintf(out, SP_DRIVER_MAX_LC_VALUE + 1, "%s", given);
 		return 0;
 	}
 	struct sp_aws_params p;
@@ -545,7 +602,7 @@ static int image_resolve(struct awsd_run *r, char out[64])
 	if (!best[0]) {
 		struct sp_loc loc = { NULL, 0, 0, "" };
 		sp_diag_add(r->diags, SP_SEV_ERROR, "AWS_NO_IMAGE", loc,
-			    "give the ImageId option (sprout:aws) an ECS-optimised AMI",
+			    "set aws:autoscaling:launchconfiguration ImageId to an ECS-optimised AMI",
 			    "ec2 DescribeImages: no amzn2-ami-ecs-hvm-*-x86_64-ebs image in region %s",
 			    sp_aws_region(r->d->aws));
 		return SP_ERROR;
@@ -566,23 +623,30 @@ static int base64(const char *s, struct sp_buf *out)
 	return rc;
 }
 
-static int lc_ensure(struct awsd_run *r, char name[AWSD_NAME_MAX])
+/* The launch configuration the plan asks for (its name hashes everything in it, so a
+ * changed option makes a new one); made when missing, its name into name. */
+static int lc_ensure(struct awsd_run *r, const struct sp_driver_plan *pl,
+		     char name[AWSD_NAME_MAX])
 {
-	char image[64], hash[13];
+	char image[SP_DRIVER_MAX_LC_VALUE + 1], hash[13];
 	struct sp_buf ud = SP_BUF_INIT(0), ud64 = SP_BUF_INIT(0), key = SP_BUF_INIT(0);
 	struct sp_aws_params p;
 	xmlDoc *doc = NULL;
-	int rc = image_resolve(r, image);
+	int rc = image_resolve(r, pl, image);
 	sp_aws_params_init(&p);
 	if (rc)
 		goto out;
-	const char *type = r->d->instance_type ? r->d->instance_type : SP_AWS_DRIVER_INSTANCE_TYPE;
+	const char *type = lc_value(pl->instance_type, r->d->instance_type);
+	const char *profile = lc_value(pl->instance_profile, r->d->instance_profile);
+	const char *key_name = lc_value(pl->key_name, r->d->key_name);
+	if (!type)
+		type = SP_AWS_DRIVER_INSTANCE_TYPE;
 	if ((rc = sp_buf_printf(&ud, "#!/bin/bash\necho ECS_CLUSTER=%s >> /etc/ecs/ecs.config\n",
 				r->n.cluster)) ||
 	    (rc = base64(sp_buf_cstr(&ud), &ud64)) ||
 	    (rc = sp_buf_printf(&key, "%s\n%s\n%s\n%s\n%s\n%s", image, type, r->sg_instances_id,
-				sp_buf_cstr(&ud64), r->d->instance_profile ? r->d->instance_profile : "",
-				r->d->key_name ? r->d->key_name : "")))
+				sp_buf_cstr(&ud64), profile ? profile : "",
+				key_name ? key_name : "")))
 		goto out;
 	awsd_hash12(sp_buf_cstr(&key), hash);
 	snprintf(name, AWSD_NAME_MAX, "%.200s%s", r->n.lc_prefix, hash);
@@ -602,10 +666,10 @@ static int lc_ensure(struct awsd_run *r, char name[AWSD_NAME_MAX])
 	sp_aws_params_add(&p, type, "InstanceType");
 	sp_aws_params_add(&p, r->sg_instances_id, "SecurityGroups.member.1");
 	sp_aws_params_add(&p, sp_buf_cstr(&ud64), "UserData");
-	if (r->d->instance_profile)
-		sp_aws_params_add(&p, r->d->instance_profile, "IamInstanceProfile");
-	if (r->d->key_name)
-		sp_aws_params_add(&p, r->d->key_name, "KeyName");
+	if (profile)
+		sp_aws_params_add(&p, profile, "IamInstanceProfile");
+	if (key_name)
+		sp_aws_params_add(&p, key_name, "KeyName");
 	rc = query(r, SP_AWS_AUTOSCALING, "CreateLaunchConfiguration", &p, NULL, false);
 	if (!rc)
 		awsd_changed(r, "Created launch configuration %s (%s, %s).", name, image, type);
@@ -687,7 +751,7 @@ int awsd_asg_ensure(struct awsd_run *r, const struct sp_driver_plan *p)
 	xmlDoc *doc = NULL;
 	xmlNode *g = NULL;
 	struct sp_aws_params q;
-	int rc = lc_ensure(r, lc);
+	int rc = lc_ensure(r, p, lc);
 	if (rc)
 		return rc;
 	if ((rc = asg_describe(r, &doc, &g)))
@@ -715,10 +779,10 @@ int awsd_asg_ensure(struct awsd_run *r, const struct sp_driver_plan *p)
 				     p->instances, p->instances == 1 ? "" : "s");
 		goto out;
 	}
+	bool same_lc = xml_eq(g, "LaunchConfigurationName", lc);
 	bool same = xml_long(g, "MinSize", -1) == p->instances &&
 		    xml_long(g, "MaxSize", -1) == p->instances &&
-		    xml_long(g, "DesiredCapacity", -1) == p->instances &&
-		    xml_eq(g, "LaunchConfigurationName", lc);
+		    xml_long(g, "DesiredCapacity", -1) == p->instances && same_lc;
 	if (!same) {
 		sp_aws_params_add(&q, lc, "LaunchConfigurationName");
 		sp_aws_params_addi(&q, p->instances, "MinSize");
@@ -727,8 +791,12 @@ int awsd_asg_ensure(struct awsd_run *r, const struct sp_driver_plan *p)
 		rc = query(r, SP_AWS_AUTOSCALING, "UpdateAutoScalingGroup", &q, NULL, false);
 		if (rc)
 			goto out;
-		awsd_changed(r, "Updated Auto Scaling group %s: %d instance%s, %s.", r->n.asg,
-			     p->instances, p->instances == 1 ? "" : "s", lc);
+		/* As EB without a rolling update: the group launches new instances with the
+		 * new configuration; the running ones keep theirs until they are replaced. */
+		awsd_changed(r, "Updated Auto Scaling group %s: %d instance%s, %s%s.", r->n.asg,
+			     p->instances, p->instances == 1 ? "" : "s", lc,
+			     same_lc ? "" : " (new instances use it; running ones keep theirs until "
+					    "they are replaced)");
 	}
 	rc = lc_delete_others(r, lc);
 out:
