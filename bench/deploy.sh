@@ -156,7 +156,11 @@ default bridge with legacy links (ECS's literal bridge mode, no isolation betwee
 environments): launch 858–1171 ms against docker-compose's 971–987 ms in the same run
 (0.88 at best). Pre-creating the task networks, tried the same way, did not help
 (1173–1303 ms): the cost is in starting containers on them, not in making them. sprout
-keeps the network per task. Before this session's changes a deploy took 6.2–6.9 s: each
+keeps the network per task. Deploy times vary more than launch times: in about one deploy
+in four, one new task's app does not answer on its own address for about 0.9 s after its
+container started (connections time out rather than being refused), and the readiness
+check waits it out; it did not happen when the same Docker calls were replayed by hand.
+Before the changes of 2026-11-22 a deploy took 6.2–6.9 s: each
 old task was removed before its replacement was made, its containers stopped one after
 the other, and busybox httpd as PID 1 ignored SIGTERM (the sample app now runs an init
 process, \`linuxParameters.initProcessEnabled\`).
