@@ -204,6 +204,15 @@ bool sp_hook_step_runs(const struct sp_hook_step *s);
  * NULL on allocation failure. */
 json_t *sp_hook_plan_to_json(const struct sp_hook_plan *p);
 
+/* The plan as text for `sprout plan`: the line "  <title>" then one line per step,
+ * "    <stage> <name>" (a script by its bundle-relative path, the deploy marker as
+ * "deploy the task"), the flags leader_only, test and ignoreErrors of a command when
+ * set, and "  (<origin>:<line>)" for a .ebextensions entry. A plan that is only the
+ * deploy marker is the single line "  <title> deploy only". Appends to out; 0, or
+ * SP_ENOMEM/SP_ETOOBIG when out could not take it. */
+int sp_hook_plan_render_text(const struct sp_hook_plan *p, const char *title,
+			     struct sp_buf *out);
+
 /* ---- writing `files` (host side, confined) ----------------------------------------- */
 
 /* Writes f below instance_root (absolute), never outside it: every component of

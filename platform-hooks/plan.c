@@ -1034,3 +1034,55 @@ fail:
 	json_decref(arr);
 	return NULL;
 }
+
+/* Only the flags that change what runs where: leader_only (one instance), test (may be
+ * skipped), ignoreErrors (a failure does not stop the deployment). */
+static int put_command_flags(struct sp_buf *out, const struct sp_hook_command *c)
+{
+	const char *flags[3];
+	size_t n = 0;
+	int rc = 0;
+	if (c->leader_only)
+		flags[n++] = "leader_only";
+	if (c->test)
+		flags[n++] = "test";
+	if (c->ignore_errors)
+		flags[n++] = "ignoreErrors";
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = sp_buf_printf(out, "%s%s", i ? ", " : "  ", flags[i]);
+	return rc;
+}
+
+static int put_step(struct sp_buf *out, const struct sp_hook_step *s)
+{
+	const char *stage = sp_hook_stage_name(s->stage);
+	int rc;
+	if (s->stage == SP_HOOK_STAGE_DEPLOY)
+		return sp_buf_printf(out, "    %s the task\n", stage);
+	rc = sp_buf_printf(out, "    %s %s", stage, s->script ? s->script : s->name);
+	if (rc == 0 && (s->stage == SP_HOOK_STAGE_COMMANDS ||
+			s->stage == SP_HOOK_STAGE_CONTAINER_COMMANDS))
+		rc = put_command_flags(out, &s->cmd);
+	/* a script is its own origin; a .ebextensions entry is named by file and line */
+	if (rc == 0 && s->origin && !s->script)
+		rc = s->line ? sp_buf_printf(out, "  (%s:%d)", s->origin, s->line)
+			     : sp_buf_printf(out, "  (%s)", s->origin);
+	return rc == 0 ? sp_buf_putc(out, '\n') : rc;
+}
+
+int sp_hook_plan_render_text(const struct sp_hook_plan *p, const char *title,
+			     struct sp_buf *out)
+{
+	size_t before = out->len;
+	int rc;
+	if (!p || p->n <= 1) /* nothing but the deploy marker */
+		return sp_buf_printf(out, "  %s deploy only\n", title);
+	rc = sp_buf_printf(out, "  %s\n", title);
+	for (size_t i = 0; i < p->n && rc == 0; i++)
+		rc = put_step(out, &p->steps[i]);
+	if (rc != 0 && out->data) { /* no half section */
+		out->len = before;
+		out->data[before] = '\0';
+	}
+	return rc;
+}

@@ -3,6 +3,11 @@
  * (--json) or as a CloudFormation template (--format cloudformation). Diagnostics go to
  * standard error; with an error nothing is printed on standard output and the exit is 1.
  *
+ * The text and --json also show the hook plans (platform-hooks/hooks.h): the steps each
+ * instance runs in an application deployment and, when the bundle has confighooks, in a
+ * configuration deployment. They are not CloudFormation resources: the template leaves
+ * them out.
+ *
  * --saved-config NAME|FILE applies an EB saved configuration (DIR/.elasticbeanstalk/
  * saved_configs/NAME.cfg.yml) at its precedence: over .ebextensions, under --option.
  *
@@ -19,6 +24,7 @@
 #include "engine/cli/cli.h"
 #include "engine/plan/plan.h"
 #include "engine/validate/validate.h"
+#include "platform-hooks/hooks.h"
 #include "engine/base/banned.h"
 
 #define MAX_PLAN_OPTION_ARGS 1024
@@ -33,6 +39,49 @@ static int print_json(json_t *j)
 	fputc('\n', stdout);
 	json_decref(j);
 	return SP_EXIT_OK;
+}
+
+/* {environment, plan, hooks: {application, configuration}, requests}: the hook plans
+ * go before the (long) request list. */
+static json_t *plan_json(const struct sp_validation *v)
+{
+	json_t *j = NULL, *out = json_object();
+	json_t *hooks = json_pack("{s:o?, s:o?}", "application", sp_hook_plan_to_json(v->hooks_app),
+				  "configuration", sp_hook_plan_to_json(v->hooks_config));
+	const char *key;
+	json_t *val;
+	if (!out || !hooks || sp_plan_to_json(v->plan, &j) != 0)
+		goto fail;
+	json_object_foreach(j, key, val) {
+		if (strcmp(key, "requests") == 0 && json_object_set(out, "hooks", hooks) != 0)
+			goto fail;
+		if (json_object_set(out, key, val) != 0)
+			goto fail;
+	}
+	if (!json_object_get(out, "hooks") && json_object_set(out, "hooks", hooks) != 0)
+		goto fail;
+	json_decref(hooks);
+	json_decref(j);
+	return out;
+fail:
+	json_decref(hooks);
+	json_decref(j);
+	json_decref(out);
+	return NULL;
+}
+
+/* The text tree, then what runs on each instance; the configuration deployment's steps
+ * only when the bundle has confighooks. */
+static int plan_text(const struct sp_validation *v, struct sp_buf *out)
+{
+	int rc = sp_plan_render_text(v->plan, out);
+	if (rc == 0)
+		rc = sp_hook_plan_render_text(v->hooks_app, "instance steps (application deployment)",
+					      out);
+	if (rc == 0 && sp_hook_plan_count(v->hooks_config) > 1)
+		rc = sp_hook_plan_render_text(v->hooks_config,
+					      "instance steps (configuration deployment)", out);
+	return rc;
 }
 
 static int list_options(void)
@@ -176,6 +225,7 @@ int cmd_plan(int argc, char **argv)
 	vo.option_args = args;
 	vo.n_option_args = n_args;
 	vo.taskdef_revision = (int)rev;
+	vo.keep_hook_plans = fmt != FMT_CFN;
 
 	struct sp_diags d;
 	struct sp_validation *v = NULL;
@@ -190,14 +240,13 @@ int cmd_plan(int argc, char **argv)
 	} else if (rc == 0) {
 		json_t *j = NULL;
 		if (fmt == FMT_JSON) {
-			if (sp_plan_to_json(v->plan, &j) == 0)
-				exit_code = print_json(j);
+			exit_code = print_json(plan_json(v));
 		} else if (fmt == FMT_CFN) {
 			if (sp_plan_to_cloudformation(v->plan, &j) == 0)
 				exit_code = print_json(j);
 		} else {
 			struct sp_buf out = SP_BUF_INIT(0);
-			if (sp_plan_render_text(v->plan, &out) == 0) {
+			if (plan_text(v, &out) == 0) {
 				fputs(sp_buf_cstr(&out), stdout);
 				exit_code = SP_EXIT_OK;
 			}

@@ -231,7 +231,7 @@ const struct sp_command sp_commands[] = {
 	  "Example:\n  curl -s $(sprout open)\n" },
 	{ "plan", cmd_plan,
 	  "plan [BUNDLE|DIR|FILE] [--env NAME] [--saved-config NAME|FILE] [--option NAMESPACE:OPTION=VALUE ...] [--json | --format cloudformation]",
-	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances",
+	  "Show what an environment will be made of: cluster, task definition, listeners, security groups, instances, hooks",
 	  "Options:\n"
 	  "  --env NAME          environment name (default: a placeholder)\n"
 	  "  --env-id ID         environment id (default e-0000000000)\n"
@@ -239,8 +239,10 @@ const struct sp_command sp_commands[] = {
 	  "                      (repeatable), e.g. --option aws:autoscaling:asg:MinSize=2\n"
 	  "  --saved-config NAME|FILE  apply a saved configuration (DIR/.elasticbeanstalk/\n"
 	  "                      saved_configs/NAME.cfg.yml): over .ebextensions, under --option\n"
-	  "  --json              the AWS API requests that create it (--format json)\n"
-	  "  --format cloudformation  a complete CloudFormation template\n"
+	  "  --json              the AWS API requests that create it and the hook plans\n"
+	  "                      (--format json)\n"
+	  "  --format cloudformation  a complete CloudFormation template (no hooks: they are\n"
+	  "                      not resources)\n"
 	  "  --revision N        task definition revision (default 1)\n"
 	  "  --strict            treat warnings as errors\n"
 	  "  --config-only       read only DIR/.ebextensions, --saved-config and --option;\n"

@@ -60,10 +60,13 @@ int sp_hooks_plan_for_bundle(const char *path, const struct sp_bundle *manifest,
 /* ---- 3. validation ---- */
 
 /* The hooks step of `sprout validate`: makes BUNDLE_HOOK_IS_CONFIG of a file without the
- * exec bit (already in d) an error, then adds the plan's checks (hooks.h). 0 or
- * SP_ENOMEM. */
+ * exec bit (already in d) an error, then adds the plan's checks (hooks.h). app_plan, when
+ * not NULL, receives the application plan the checks built (the caller frees it with
+ * sp_hook_plan_free; left untouched when it could not be built, e.g. past MAX_HOOK_STEPS,
+ * which d then holds as an error). 0 or SP_ENOMEM. */
 int sp_hooks_validate_bundle(const char *path, const struct sp_bundle *manifest,
-			     const char *prefix, struct sp_diags *d);
+			     const char *prefix, struct sp_diags *d,
+			     struct sp_hook_plan **app_plan);
 
 /* ---- 4. settings ---- */
 

@@ -237,7 +237,8 @@ static void promote(struct sp_diags *d, struct sp_diag *g)
 }
 
 int sp_hooks_validate_bundle(const char *path, const struct sp_bundle *manifest,
-			     const char *prefix, struct sp_diags *d)
+			     const char *prefix, struct sp_diags *d,
+			     struct sp_hook_plan **app_plan)
 {
 	struct sp_hook_plan *plan = NULL;
 	for (size_t i = 0; i < d->n; i++) {
@@ -255,7 +256,10 @@ int sp_hooks_validate_bundle(const char *path, const struct sp_bundle *manifest,
 	}
 	int rc = sp_hooks_plan_for_bundle(path, manifest, prefix, SP_HOOK_APP_DEPLOYMENT, d,
 					  &plan);
-	sp_hook_plan_free(plan);
+	if (rc == 0 && app_plan)
+		*app_plan = plan;
+	else
+		sp_hook_plan_free(plan);
 	return rc == SP_ENOMEM ? rc : 0;
 }
 

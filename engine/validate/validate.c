@@ -147,15 +147,40 @@ static int check_ebextensions(const struct input *in, const struct sp_validate_o
 }
 
 /* Step 5 (issue 12): platform hooks, files, commands and container_commands
- * (engine/hooks: shebang, CRLF, command and files keys; a non-executable .config among hooks). */
-static int check_hooks(const struct input *in, struct sp_diags *d)
+ * (engine/hooks: shebang, CRLF, command and files keys; a non-executable .config among hooks).
+ * With keep_hook_plans, the application plan the checks build and the configuration plan
+ * are kept for `sprout plan`. */
+static int check_hooks(const struct input *in, const struct sp_validate_options *o,
+		       struct sp_diags *d, struct sp_validation *v)
 {
-	if (!in->bundle)
-		return 0;
+	static const struct sp_hooks_input nothing = { 0 };
+	int rc;
+	if (!in->bundle) { /* a lone Dockerrun.aws.json: only the deployment runs */
+		if (!o->keep_hook_plans)
+			return 0;
+		rc = sp_hook_plan_build_for(&nothing, SP_HOOK_APP_DEPLOYMENT, NULL, &v->hooks_app);
+		if (rc == 0)
+			rc = sp_hook_plan_build_for(&nothing, SP_HOOK_CONFIG_DEPLOYMENT, NULL,
+						    &v->hooks_config);
+		return rc;
+	}
 	size_t n = strlen(in->path);
 	char *prefix = strcmp(in->path, ".") == 0 ? sp_strdup("")
 		       : sp_aprintf("%s%s", in->path, n && in->path[n - 1] == '/' ? "" : "/");
-	int rc = prefix ? sp_hooks_validate_bundle(in->path, in->bundle, prefix, d) : SP_ENOMEM;
+	if (!prefix)
+		return SP_ENOMEM;
+	rc = sp_hooks_validate_bundle(in->path, in->bundle, prefix, d,
+				      o->keep_hook_plans ? &v->hooks_app : NULL);
+	if (rc == 0 && o->keep_hook_plans) {
+		/* the confighook scripts were checked with the application plan */
+		struct sp_diags scratch;
+		sp_diags_init(&scratch);
+		if (sp_hooks_plan_for_bundle(in->path, in->bundle, prefix,
+					     SP_HOOK_CONFIG_DEPLOYMENT, &scratch,
+					     &v->hooks_config) == SP_ENOMEM)
+			rc = SP_ENOMEM;
+		sp_diags_free(&scratch);
+	}
 	free(prefix);
 	return rc;
 }
@@ -209,7 +234,7 @@ int sp_validate(const char *path, const struct sp_validate_options *opts, struct
 			goto out;
 		}
 		/* 5. platform hooks and commands (issue 12) */
-		if (check_hooks(&in, &local) == SP_ENOMEM) {
+		if (check_hooks(&in, o, &local, v) == SP_ENOMEM) {
 			rc = SP_ENOMEM;
 			goto out;
 		}
@@ -238,6 +263,8 @@ void sp_validation_free(struct sp_validation *v)
 		return;
 	sp_dockerrun_free(v->dockerrun);
 	sp_plan_free(v->plan);
+	sp_hook_plan_free(v->hooks_app);
+	sp_hook_plan_free(v->hooks_config);
 	sp_ebx_free(v->ebx);
 	sp_options_free(v->options);
 	free(v);

@@ -8,8 +8,9 @@
  * Steps, in order (validate.c keeps them as one visible sequence; later steps are added
  * there): 1. the bundle (safety, limits, layout), 2. Dockerrun.aws.json (engine/dockerrun),
  * 3. .ebextensions (then a saved configuration and the create/update-time settings),
- * 4. the environment plan. Each step adds to the same sp_diags; a
- * step whose input is missing or broken is skipped, not fatal.
+ * 4. the environment plan, 5. platform hooks and .ebextensions commands (engine/hooks).
+ * Each step adds to the same sp_diags; a step whose input is missing or broken is
+ * skipped, not fatal.
  *
  * Ownership: sp_validate hands the caller a struct sp_validation (free with
  * sp_validation_free) only when there is no error.
@@ -42,17 +43,25 @@ struct sp_validate_options {
 	 * (POST /api/v1/environments saved_option_settings), also at the SAVED level. */
 	const char *const *saved_option_args;
 	size_t n_saved_option_args;
+	/* Keep the hook plans (platform-hooks/hooks.h) in the validation: what runs on each
+	 * instance in an application and in a configuration deployment (`sprout plan`). */
+	bool keep_hook_plans;
 };
 
 struct sp_options;
 struct sp_ebx;
 struct sp_plan;
+struct sp_hook_plan;
 
 struct sp_validation {
 	struct sp_dockerrun *dockerrun; /* the task's model; NULL when the input has none */
 	struct sp_options *options;     /* every option setting (.ebextensions, option_args) */
 	struct sp_ebx *ebx;             /* the accepted .ebextensions files */
 	struct sp_plan *plan;           /* the environment plan; NULL without a Dockerrun */
+	/* With keep_hook_plans, the hook plans of an application deployment and of a
+	 * configuration deployment (for a lone Dockerrun.aws.json: the deploy marker alone);
+	 * otherwise NULL. */
+	struct sp_hook_plan *hooks_app, *hooks_config;
 };
 
 /* Runs every step over path. opts may be NULL (defaults). Returns 0 and *out when there
