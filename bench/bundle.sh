@@ -35,35 +35,37 @@ EOP
 zsize=$(stat -c %s "$W/bundle.zip")
 
 now() { date +%s.%N; }
-# run NAME CMD...: best wall time of $RUNS runs (after one warm-up) and peak RSS (KiB)
-run() {
+# once NAME CMD: one timed run; keeps the best wall time (after the warm-up round) and the
+# peak RSS (KiB) per NAME. The commands take turns round after round, so a slow moment of
+# the disk (writeback of an earlier round) falls on all of them alike.
+once() {
 	name=$1; shift
-	best=""; rss=0
-	i=0
-	while [ $i -le "$RUNS" ]; do
-		rm -rf "$W/out" && mkdir "$W/out"
-		sync
-		t0=$(now)
-		/usr/bin/time -v -o "$W/time.txt" sh -c "$*" >/dev/null 2>"$W/err.txt" || {
-			echo "bench/bundle: $name failed:"; cat "$W/err.txt"; exit 1; }
-		t1=$(now)
-		r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time.txt")
-		[ "$r" -gt "$rss" ] && rss=$r
-		t=$(echo "$t1 - $t0" | bc -l)
-		if [ $i -gt 0 ]; then
-			if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-		fi
-		i=$((i + 1))
-	done
+	rm -rf "$W/out" && mkdir "$W/out"
+	sync
+	t0=$(now)
+	/usr/bin/time -v -o "$W/time.txt" sh -c "$*" >/dev/null 2>"$W/err.txt" || {
+		echo "bench/bundle: $name failed:"; cat "$W/err.txt"; exit 1; }
+	t1=$(now)
+	r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time.txt")
+	t=$(echo "$t1 - $t0" | bc -l)
+	eval "rss=\${R_$name:-0} best=\${T_$name:-}"
+	[ "$r" -gt "$rss" ] && rss=$r
+	if [ "$round" -gt 0 ]; then
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+	fi
 	eval "T_$name=$best; R_$name=$rss"
 }
 
 B=$W/bundle.zip
-run bsdtar "bsdtar -xf '$B' -C '$W/out' && sha256sum '$B'"
-run extract "'$SPROUT' bundle extract '$B' '$W/out'"
-run both "'$SPROUT' bundle inspect '$B' && '$SPROUT' bundle extract '$B' '$W/out'"
-# memory of bsdtar alone (sha256sum is a separate process)
-run bsdtaronly "bsdtar -xf '$B' -C '$W/out'"
+round=0
+while [ $round -le "$RUNS" ]; do
+	once bsdtar "bsdtar -xf '$B' -C '$W/out' && sha256sum '$B'"
+	once extract "'$SPROUT' bundle extract '$B' '$W/out'"
+	once both "'$SPROUT' bundle inspect '$B' && '$SPROUT' bundle extract '$B' '$W/out'"
+	# memory of bsdtar alone (sha256sum is a separate process)
+	once bsdtaronly "bsdtar -xf '$B' -C '$W/out'"
+	round=$((round + 1))
+done
 
 mbps() { echo "scale=1; $zsize / 1000000 / $1" | bc -l; }
 ratio() { printf "%.2f" "$(echo "scale=4; $T_bsdtar / $1" | bc -l)"; }
@@ -83,8 +85,9 @@ section=$(cat <<EOS
 
 \`sh bench/bundle.sh\` (part of \`make bench\`): a generated zip of $FILES files, about
 $MB MB unpacked ($zsize bytes zipped, deflate, half random bytes and half text per file),
-read and extracted into an empty folder. Best of $RUNS runs after a warm-up; peak memory
-is the largest "Maximum resident set size" of /usr/bin/time -v. Ratio = bsdtar's time /
+read and extracted into an empty folder. The commands take turns, a warm-up round then
+$RUNS timed rounds (so a slow moment of the disk falls on all of them alike), and each
+row is its best time; peak memory is the largest "Maximum resident set size" of /usr/bin/time -v. Ratio = bsdtar's time /
 this time (above 1 is faster than bsdtar). \`sprout bundle extract\` makes every check,
 the manifest and the SHA-256 in the same pass as the extraction; the last row reads the
 bundle twice (inspect, then extract), as a caller that checks before extracting would.
