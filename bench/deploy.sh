@@ -43,29 +43,39 @@ mkdir -p "$WORK/proj"
 	{ echo "bench: sprout init failed"; exit 1; }
 green() { [ "$(env_describe "$1" | jq -r '.status + " " + .health')" = "Ready Green" ]; }
 
-launch_best=""
-deploy_best=""
-for r in $(seq 1 "$RUNS"); do
-	e=bench-$r-$$
-	t0=$(ms)
-	# shellcheck disable=SC2086
-	(cd "$WORK/proj" && "$top/build/sprout" create "$e" --version v1 --instances 3 $FAST >"$WORK/create.out" 2>&1) ||
-		{ echo "bench: sprout create failed"; tail "$WORK/create.out"; exit 1; }
-	t1=$(ms)
-	green "$e" || { echo "bench: not Ready Green after create"; env_events "$e" | tail; exit 1; }
-	t2=$(ms)
-	(cd "$WORK/proj" && "$top/build/sprout" deploy "$e" --version v2 >"$WORK/deploy.out" 2>&1) ||
-		{ echo "bench: sprout deploy failed"; tail "$WORK/deploy.out"; exit 1; }
-	t3=$(ms)
-	green "$e" && [ "$(env_describe "$e" | jq -r .version_label)" = v2 ] ||
-		{ echo "bench: not Ready Green on v2 after deploy"; exit 1; }
-	l=$((t1 - t0)); dd=$((t3 - t2))
-	echo "run $r: launch $l ms, deploy (AllAtOnce, v1 -> v2) $dd ms"
-	[ -z "$launch_best" ] || [ "$l" -lt "$launch_best" ] && launch_best=$l
-	[ -z "$deploy_best" ] || [ "$dd" -lt "$deploy_best" ] && deploy_best=$dd
-	(cd "$WORK/proj" && "$top/build/sprout" terminate "$e" --force >/dev/null 2>&1)
-	until case $(env_describe "$e" | jq -r '.status // .error.code') in Terminated|ENV_NOT_FOUND) true ;; *) false ;; esac; do sleep 0.2; done
-done
+# measure NAME [OPTION...]: best launch and deploy of $RUNS runs -> ${NAME}_launch, ${NAME}_deploy
+measure() {
+	_name=$1; shift
+	_lb=""; _db=""
+	for r in $(seq 1 "$RUNS"); do
+		e=bench-$_name-$r-$$
+		t0=$(ms)
+		# shellcheck disable=SC2086
+		(cd "$WORK/proj" && "$top/build/sprout" create "$e" --version v1 --instances 3 $FAST "$@" >"$WORK/create.out" 2>&1) ||
+			{ echo "bench: sprout create failed"; tail "$WORK/create.out"; exit 1; }
+		t1=$(ms)
+		green "$e" || { echo "bench: not Ready Green after create"; env_events "$e" | tail; exit 1; }
+		t2=$(ms)
+		(cd "$WORK/proj" && "$top/build/sprout" deploy "$e" --version v2 >"$WORK/deploy.out" 2>&1) ||
+			{ echo "bench: sprout deploy failed"; tail "$WORK/deploy.out"; exit 1; }
+		t3=$(ms)
+		green "$e" && [ "$(env_describe "$e" | jq -r .version_label)" = v2 ] ||
+			{ echo "bench: not Ready Green on v2 after deploy"; exit 1; }
+		l=$((t1 - t0)); dd=$((t3 - t2))
+		echo "run $r ($_name): launch $l ms, deploy (AllAtOnce, v1 -> v2) $dd ms"
+		[ -z "$_lb" ] || [ "$l" -lt "$_lb" ] && _lb=$l
+		[ -z "$_db" ] || [ "$dd" -lt "$_db" ] && _db=$dd
+		(cd "$WORK/proj" && "$top/build/sprout" terminate "$e" --force >/dev/null 2>&1)
+		until case $(env_describe "$e" | jq -r '.status // .error.code') in Terminated|ENV_NOT_FOUND) true ;; *) false ;; esac; do sleep 0.2; done
+	done
+	eval "${_name}_launch=$_lb; ${_name}_deploy=$_db"
+}
+measure task
+# The same with sprout:security TaskNetwork=bridge (Docker's default bridge, legacy links,
+# no isolation between environments): what the network per task costs.
+measure bridge --option sprout:security:TaskNetwork=bridge
+launch_best=$task_launch
+deploy_best=$task_deploy
 
 # The same two containers with docker-compose on one host: `up -d`, then the web answers.
 mkdir -p "$WORK/compose/www" "$WORK/compose/api" "$WORK/compose/logs"
@@ -136,8 +146,10 @@ Ratio = sprout / docker-compose (below 1 is faster).
 | \`docker-compose up -d\` + first answer | 2 | $compose_best ms | 1.00 |
 | \`sprout create\`: 3 instances behind HAProxy, Green | 6 + LB | $launch_best ms | $(ratio "$launch_best" "$compose_best") |
 | \`sprout deploy\` v1 → v2 (AllAtOnce), Green | 6 | $deploy_best ms | $(ratio "$deploy_best" "$compose_best") |
+| \`sprout create\` with TaskNetwork=bridge (not isolated) | 6 + LB | $bridge_launch ms | $(ratio "$bridge_launch" "$compose_best") |
+| \`sprout deploy\` with TaskNetwork=bridge (not isolated) | 6 | $bridge_deploy ms | $(ratio "$bridge_deploy" "$compose_best") |
 
-Target: no slower than docker-compose. $(verdict)
+Target: no slower than docker-compose. With the default, a network per task: $(verdict)
 
 How the time is spent. The instances' tasks are made and started in parallel; a new task
 is made (its network, volumes and containers created) while the old one still serves, the
@@ -150,14 +162,13 @@ on 2 cores: a launch makes 3 networks and starts 6 containers (docker-compose: 1
 the two of a task one after the other since web links api. The task networks are the
 part that costs beyond the container count: a container on a user-defined network gets
 Docker's embedded DNS (rules set up in its namespace), and a network per task is what
-keeps environments on one machine from reaching each other's containers. Measured once on
-this machine (2026-11-22) with the driver changed by hand to put every task on Docker's
-default bridge with legacy links (ECS's literal bridge mode, no isolation between
-environments): launch 858–1171 ms against docker-compose's 971–987 ms in the same run
-(0.88 at best). Pre-creating the task networks, tried the same way, did not help
-(1173–1303 ms): the cost is in starting containers on them, not in making them. sprout
-keeps the network per task. Deploy times vary more than launch times: in about one deploy
-in four, one new task's app does not answer on its own address for about 0.9 s after its
+keeps environments on one machine from reaching each other's containers. The last two
+rows use the option \`sprout:security\` \`TaskNetwork=bridge\` (docs/options.md): every task
+on Docker's default bridge with legacy links, ECS's literal bridge mode, with no isolation
+between environments. Pre-creating the task networks, tried once by hand (2026-11-22), did
+not help (1173–1303 ms against 938–1045 ms): the cost is in starting containers on them,
+not in making them. The default keeps the network per task. Deploy times vary more than
+launch times: in about one deploy in four, one new task's app does not answer on its own address for about 0.9 s after its
 container started (connections time out rather than being refused), and the readiness
 check waits it out; it did not happen when the same Docker calls were replayed by hand.
 Before the changes of 2026-11-22 a deploy took 6.2–6.9 s: each

@@ -180,6 +180,8 @@ static const struct sp_opt_def schema[] = {
 	  "Allow host paths outside the instance root." },
 	{ "sprout:security", "AllowDockerSocket", SP_OPT_BOOL, 0, 0, NULL, "false",
 	  "Allow mounting the Docker socket." },
+	{ "sprout:security", "TaskNetwork", SP_OPT_ENUM, 0, 0, "task|bridge", "task",
+	  "Local driver: task, a Docker network per task (environments cannot reach each other's containers); bridge, Docker's default bridge with legacy links, as ECS's bridge mode (containers start faster, but every environment's containers on the machine can reach each other)." },
 };
 
 /* Elastic Beanstalk namespaces that sprout accepts but does not apply (a namespace that is

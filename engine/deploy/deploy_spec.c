@@ -68,6 +68,8 @@ int sp_deploy_driver_plan(const struct sp_plan *p, int instances, json_t **out)
 	ls = rules = props = NULL;
 	if (!doc)
 		goto fail;
+	if (p->sprout.shared_bridge && json_object_set_new(doc, "sharedBridge", json_true()))
+		goto fail;
 	/* The aws driver's: aws:autoscaling:launchconfiguration (the options set) and the
 	 * Classic load balancer's attributes. */
 	json_t *lc = json_object();

@@ -147,7 +147,8 @@ struct sp_docker_task_ctx {
 	const char *version;        /* label sprout.version */
 	const char *instance_root;  /* absolute; host paths resolve inside it */
 	const char *host_ip;        /* the instance's address: portMappings bind here */
-	const char *network;        /* the task's network (NetworkMode + aliases) */
+	const char *network;        /* the task's network (NetworkMode + aliases); "bridge":
+				     * Docker's default bridge, links as legacy links */
 	const json_t *volumes;      /* the task definition's "volumes" (may be NULL) */
 	/* ECS container name -> Docker container name, for volumesFrom (object of strings). */
 	const json_t *docker_names;

@@ -435,16 +435,42 @@ int sp_docker_map_container(const json_t *def, const struct sp_docker_task_ctx *
 	/* The task's containers must not restart by themselves: the driver decides. */
 	json_object_set_new(host, "RestartPolicy", json_pack("{s:s}", "Name", "no"));
 
-	json_t *aliases = json_array();
-	json_array_append_new(aliases, json_string(name));
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(ctx->aliases, name), i, a)
-		if (json_is_string(a) && json_array_size(aliases) < SP_DOCKER_MAX_ALIASES)
-			json_array_append(aliases, a);
-	json_t *ep = json_object();
-	json_object_set_new(ep, ctx->network, json_pack("{s:o}", "Aliases", aliases));
-	json_object_set_new(cfg, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", ep));
+	if (!strcmp(ctx->network, "bridge")) {
+		/* ECS's bridge mode: Docker's default bridge, a link "name[:alias]" a legacy
+		 * link to the task's container (its /etc/hosts entry and environment variables) */
+		json_t *links = json_array();
+		json_object_set_new(host, "Links", links);
+		json_array_foreach(json_object_get(def, "links"), i, a) {
+			const char *lk = json_string_value(a);
+			const char *colon = lk ? strchr(lk, ':') : NULL;
+			char target[256];
+			snprintf(target, sizeof(target), "%.*s", colon ? (int)(colon - lk) : 255, lk ? lk : "");
+			const char *dn = json_string_value(json_object_get(ctx->docker_names, target));
+			if (!dn) {
+				rc = errf(err, "container \"%s\": link \"%s\" names no container of the task",
+					  name, lk ? lk : "");
+				goto out;
+			}
+			char *l = sp_aprintf("%s:%s", dn, colon && colon[1] ? colon + 1 : target);
+			if (!l) {
+				rc = SP_ENOMEM;
+				goto out;
+			}
+			json_array_append_new(links, json_string(l));
+			free(l);
+		}
+	} else {
+		json_t *aliases = json_array();
+		json_array_append_new(aliases, json_string(name));
+		json_array_foreach(json_object_get(ctx->aliases, name), i, a)
+			if (json_is_string(a) && json_array_size(aliases) < SP_DOCKER_MAX_ALIASES)
+				json_array_append(aliases, a);
+		json_t *ep = json_object();
+		json_object_set_new(ep, ctx->network, json_pack("{s:o}", "Aliases", aliases));
+		json_object_set_new(cfg, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", ep));
+	}
 	*body = cfg;
 	cfg = NULL;
 	rc = 0;

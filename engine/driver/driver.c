@@ -356,6 +356,7 @@ int sp_driver_plan_parse(const char *json, struct sp_driver_plan *out, struct sp
 	}
 	p.allow_privileged = json_is_true(json_object_get(root, "allowPrivileged"));
 	p.allow_host_paths = json_is_true(json_object_get(root, "allowHostPaths"));
+	p.shared_bridge = json_is_true(json_object_get(root, "sharedBridge"));
 	get_int(d, root, "drainingTimeout", "", 0, 3600, &p.draining_timeout_s);
 	get_int(d, root, "startTimeout", "", 1, 3600, &p.start_timeout_s);
 	parse_aws(root, &p, d);

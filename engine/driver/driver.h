@@ -153,6 +153,7 @@ struct sp_driver_plan {
 	size_t n_rules;
 	json_t *properties;   /* owned object of strings, never NULL after parse */
 	bool allow_privileged, allow_host_paths;
+	bool shared_bridge;   /* local driver: tasks on Docker's default bridge, legacy links */
 	int draining_timeout_s, start_timeout_s;
 	/* aws driver only. The launch configuration: "" leaves the driver's own choice
 	 * (struct sp_driver_aws_options, then its defaults). */

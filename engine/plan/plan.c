@@ -901,6 +901,7 @@ int sp_plan_build(const struct sp_plan_input *in, struct sp_diags *d, struct sp_
 	p->sprout.allow_privileged = sp_options_get_bool(in->opts, "sprout:security", "AllowPrivileged", false);
 	p->sprout.allow_host_paths = sp_options_get_bool(in->opts, "sprout:security", "AllowHostPaths", false);
 	p->sprout.allow_docker_socket = sp_options_get_bool(in->opts, "sprout:security", "AllowDockerSocket", false);
+	p->sprout.shared_bridge = !strcmp(get(&b, "sprout:security", "TaskNetwork", "task"), "bridge");
 	p->sprout.strict_image_checks = sp_options_get_bool(in->opts, "sprout:images", "StrictImageChecks", false);
 	p->sprout.hooks_image = dup_or_flag(&b, get(&b, "sprout:hooks", "Image", NULL));
 	p->sprout.hooks_timeout = get_int(&b, "sprout:hooks", "Timeout", 600);

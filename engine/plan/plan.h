@@ -141,6 +141,7 @@ struct sp_plan {
 
 	struct {
 		bool allow_privileged, allow_host_paths, allow_docker_socket;
+		bool shared_bridge;    /* sprout:security TaskNetwork bridge */
 		bool strict_image_checks;
 		char *hooks_image;     /* NULL: default */
 		int hooks_timeout;

@@ -90,6 +90,8 @@ static json_t *plan_summary(const struct sp_plan *p)
 			       p->sprout.strict_image_checks, "hooksTimeout", p->sprout.hooks_timeout);
 	if (sp && p->sprout.hooks_image)
 		json_object_set_new(sp, "hooksImage", json_string(p->sprout.hooks_image));
+	if (sp && p->sprout.shared_bridge) /* only when set: the default is a network per task */
+		json_object_set_new(sp, "taskNetwork", json_string("bridge"));
 	json_object_set_new(s, "sprout", sp);
 	json_object_set_new(s, "options", opts);
 	return s;

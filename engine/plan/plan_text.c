@@ -128,12 +128,13 @@ int sp_plan_render_text(const struct sp_plan *p, struct sp_buf *b)
 		sp_buf_printf(b, "    %s=%s%s\n", p->env[i].name, p->env[i].value,
 			      p->env[i].unresolved ? "  (unresolved function)" : "");
 	sp_buf_printf(b, "  sprout: privileged %s, host paths %s, docker socket %s, strict image "
-			 "checks %s, hook timeout %ds%s%s\n",
+			 "checks %s, hook timeout %ds%s%s%s\n",
 		      p->sprout.allow_privileged ? "allowed" : "refused",
 		      p->sprout.allow_host_paths ? "allowed" : "refused",
 		      p->sprout.allow_docker_socket ? "allowed" : "refused",
 		      p->sprout.strict_image_checks ? "on" : "off", p->sprout.hooks_timeout,
 		      p->sprout.hooks_image ? ", hook image " : "",
-		      p->sprout.hooks_image ? p->sprout.hooks_image : "");
+		      p->sprout.hooks_image ? p->sprout.hooks_image : "",
+		      p->sprout.shared_bridge ? ", tasks on Docker's default bridge (not isolated)" : "");
 	return b->len > 0 ? 0 : SP_ENOMEM;
 }

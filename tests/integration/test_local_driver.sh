@@ -27,11 +27,13 @@ PROBE=$WORK/driver_probe
 IMAGE=sprout-test/busybox:1
 ENV=drvtest-$$
 ENV1=drvsingle-$$
+ENV2=drvbridge-$$
 
 cleanup() {
 	if [ -x "$PROBE" ]; then
 		"$PROBE" --data "$DATA" destroy "$ENV" >/dev/null 2>&1
 		"$PROBE" --data "$DATA" destroy "$ENV1" >/dev/null 2>&1
+		"$PROBE" --data "$DATA" destroy "$ENV2" >/dev/null 2>&1
 		"$PROBE" --data "$DATA" shutdown >/dev/null 2>&1
 	fi
 	svc_stop_all
@@ -103,6 +105,7 @@ EOF
 plan 3 > "$WORK/plan3.json"
 plan 2 > "$WORK/plan2.json"
 plan 1 SingleInstance > "$WORK/plan1.json"
+jq '. + {sharedBridge: true}' "$WORK/plan1.json" > "$WORK/plan1-bridge.json"
 plan 3 LoadBalanced '[{"protocol":"tcp","fromPort":80,"toPort":80}]' > "$WORK/blocked.json"
 
 # ---- the security group model refuses a listener it does not open ----
@@ -379,8 +382,30 @@ else
 		"$(jq -c '.instances[0].task | {id, state}' "$WORK/v5obs.json")"
 fi
 
+# ---- sprout:security TaskNetwork bridge: Docker's default bridge, legacy links ----
+if P apply "$ENV2" v1 "$WORK/td.json" "$WORK/plan1-bridge.json" "$WORK/src" >"$WORK/bridge.json" 2>"$WORK/bridge.err"; then
+	BI=$(jq -r '.instances[0].id' "$WORK/bridge.json")
+	BW=$(jq -r '.instances[0].task.containers[] | select(.name=="web") | .id' "$WORK/bridge.json")
+	BK=$(jq -r '.instances[0].task.containers[] | select(.name=="worker") | .id' "$WORK/bridge.json")
+	_i=0
+	while [ $_i -lt 50 ] && [ ! -s "$DATA/instances/$BI/var/log/containers/worker/probe.txt" ]; do sleep 0.1; _i=$((_i + 1)); done
+	if [ "$(docker inspect -f '{{.HostConfig.NetworkMode}}' "$BW")" = bridge ] &&
+		docker inspect -f '{{json .HostConfig.Links}}' "$BK" | grep -q ':/sprout-[^"]*/frontend"' &&
+		[ -z "$(docker network ls -q --filter "label=sprout.env=$ENV2")" ] &&
+		[ "$(cat "$DATA/instances/$BI/var/log/containers/worker/probe.txt" 2>/dev/null)" = "$(echo "$BW" | cut -c1-12)" ] &&
+		curl -s --max-time 3 "http://$(jq -r '.instances[0].address' "$WORK/bridge.json")/" | grep -q .; then
+		ok "TaskNetwork bridge: the task on Docker's default bridge, its link a legacy link the worker reaches, no network made"
+	else
+		nok "TaskNetwork bridge" "$(docker inspect -f '{{.HostConfig.NetworkMode}} {{json .HostConfig.Links}}' "$BW" "$BK" 2>&1)" \
+			"$(cat "$DATA/instances/$BI/var/log/containers/worker/probe.txt" 2>&1)"
+	fi
+else
+	nok "TaskNetwork bridge apply" "$(tail -n 10 "$WORK/bridge.err")"
+fi
+
 # ---- terminate: nothing left ----
-P destroy "$ENV" 2>"$WORK/destroy.err" && P destroy "$ENV1" 2>>"$WORK/destroy.err"
+P destroy "$ENV" 2>"$WORK/destroy.err" && P destroy "$ENV1" 2>>"$WORK/destroy.err" &&
+	P destroy "$ENV2" 2>>"$WORK/destroy.err"
 left_c=$(docker ps -aq --filter "label=sprout.owner=$OWNER" | wc -l)
 left_n=$(docker network ls -q --filter "label=sprout.owner=$OWNER" | wc -l)
 left_v=$(docker volume ls -q --filter "label=sprout.owner=$OWNER" | wc -l)

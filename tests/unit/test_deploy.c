@@ -86,6 +86,31 @@ Test(deploy, driver_plan_of_the_sample_app_is_accepted_by_the_driver)
 	sp_validation_free(v);
 }
 
+/* sprout:security TaskNetwork bridge reaches the driver plan as sharedBridge (only when
+ * set), and the driver reads it back. */
+Test(deploy, driver_plan_carries_task_network)
+{
+	static const char *const args[] = { "sprout:security:TaskNetwork=bridge" };
+	for (int set = 0; set < 2; set++) {
+		struct sp_validation *v = plan_sample(set ? args : NULL, set ? 1 : 0);
+		json_t *doc = NULL;
+		cr_assert_eq(sp_deploy_driver_plan(v->plan, 0, &doc), 0);
+		cr_expect_eq(json_is_true(json_object_get(doc, "sharedBridge")), set);
+		cr_expect_eq(json_object_get(doc, "sharedBridge") != NULL, set);
+		char *txt = json_dumps(doc, 0);
+		struct sp_driver_plan p;
+		struct sp_diags d;
+		sp_diags_init(&d);
+		cr_assert_eq(sp_driver_plan_parse(txt, &p, &d), 0);
+		cr_expect_eq(p.shared_bridge, set);
+		sp_driver_plan_free(&p);
+		sp_diags_free(&d);
+		free(txt);
+		json_decref(doc);
+		sp_validation_free(v);
+	}
+}
+
 /* aws:autoscaling:launchconfiguration and the load balancer's attributes reach the
  * driver plan, and the driver reads them back; unset ones are left to the driver. */
 Test(deploy, driver_plan_carries_launch_configuration_and_lb_attributes)

@@ -172,6 +172,32 @@ Test(docker_map, link_targets_get_aliases_on_the_task_network)
 	fx_free(&f);
 }
 
+/* sprout:security TaskNetwork bridge: Docker's default bridge, links as legacy links to
+ * the task's own containers, no network aliases. */
+Test(docker_map, shared_bridge_uses_legacy_links)
+{
+	struct fixture f;
+	fx_init(&f);
+	f.ctx.network = "bridge";
+	json_t *b = map_ok(&f, "{\"name\":\"web\",\"image\":\"nginx\",\"links\":[\"db:database\",\"db\"]}");
+	cr_assert_str_eq(path_str(b, "HostConfig/NetworkMode"), "bridge");
+	cr_assert_null(json_object_get(b, "NetworkingConfig"));
+	json_t *links = json_object_get(json_object_get(b, "HostConfig"), "Links");
+	cr_assert_eq(json_array_size(links), 2);
+	cr_assert(array_has(links, "sprout-e-db-t:database"));
+	cr_assert(array_has(links, "sprout-e-db-t:db"));
+	json_decref(b);
+	json_t *d = J("{\"name\":\"web\",\"image\":\"nginx\",\"links\":[\"cache:c\"]}");
+	struct sp_buf err = SP_BUF_INIT(0);
+	b = NULL;
+	cr_assert_eq(sp_docker_map_container(d, &f.ctx, &b, &err), SP_EINVAL);
+	cr_assert(strstr(sp_buf_cstr(&err), "names no container") != NULL, "%s", sp_buf_cstr(&err));
+	cr_assert_null(b);
+	sp_buf_free(&err);
+	json_decref(d);
+	fx_free(&f);
+}
+
 Test(docker_map, privileged_only_when_allowed)
 {
 	struct fixture f;

@@ -483,6 +483,9 @@ static int spec_hash(const json_t *taskdef, const struct sp_driver_plan *p, cons
 	json_t *all = json_pack("{s:O, s:O, s:s, s:b, s:b}", "taskDefinition", taskdef, "properties",
 				p->properties, "version", version ? version : "", "privileged",
 				p->allow_privileged, "hostPaths", p->allow_host_paths);
+	/* only when set, so that tasks made before the option existed stay current */
+	if (all && p->shared_bridge)
+		json_object_set_new(all, "sharedBridge", json_true());
 	char *s = all ? json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	int rc = s ? sp_sha256_hex(s, strlen(s), out) : SP_ENOMEM;
 	free(s);

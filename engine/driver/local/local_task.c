@@ -144,10 +144,11 @@ int local_task_prepare(struct local *l, const struct task_input *in, const json_
 	if ((rc = local_random_hex(tid, 32)))
 		goto out;
 	char netname[64];
-	snprintf(netname, sizeof(netname), "sprout-%.12s", tid);
-	task = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:[]}", "id", tid, "state", "PENDING",
+	snprintf(netname, sizeof(netname), "%s%.12s", in->plan->shared_bridge ? "bridge" : "sprout-",
+		 in->plan->shared_bridge ? "" : tid);
+	task = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:[], s:[]}", "id", tid, "state", "PENDING",
 			 "version", in->version ? in->version : "", "hash", in->hash, "network",
-			 netname, "containers", "warned");
+			 netname, "sharedNetwork", in->plan->shared_bridge, "containers", "warned");
 	if (!task || !names || !aliases) {
 		json_decref(task);
 		rc = SP_ENOMEM;
@@ -193,7 +194,7 @@ int local_task_prepare(struct local *l, const struct task_input *in, const json_
 			(void)sp_mkdir_p(sp_buf_cstr(&path), 0755);
 	}
 
-	if ((rc = task_network_create(l, netname, labels, &netid, err)))
+	if (!in->plan->shared_bridge && (rc = task_network_create(l, netname, labels, &netid, err)))
 		goto out;
 	json_array_foreach(vols, i, x) {
 		const char *vn = sget(x, "name");
@@ -499,7 +500,7 @@ void local_task_discard(struct local *l, json_t *inst, const json_t *task)
 			(void)sp_docker_network_remove(l->docker, sget(x, "Id"));
 	json_decref(list);
 	list = NULL;
-	if (sget(task, "network"))
+	if (sget(task, "network") && !json_is_true(json_object_get(task, "sharedNetwork")))
 		(void)sp_docker_network_remove(l->docker, sget(task, "network"));
 	if (sp_docker_volume_list(l->docker, labels, 2, &list) == 0)
 		json_array_foreach(list, i, x)
