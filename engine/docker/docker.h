@@ -160,6 +160,11 @@ struct sp_docker_task_ctx {
 	bool allow_host_paths;      /* sourcePaths outside /var/app and /var/log stay host paths */
 };
 
+/* A link "name[:alias]" of a container definition: name into target (at most n - 1
+ * bytes), the alias as the return value (NULL when there is none or it is empty). */
+#define SP_DOCKER_MAX_NAME 256 /* a container name (ECS: at most 255) and its NUL */
+const char *sp_docker_link_split(const char *link, char *target, size_t n);
+
 /* Builds the POST /containers/create body for one ECS container definition `def`
  * (RegisterTaskDefinition shape). Environment properties come first and the
  * definition's own `environment` overrides them. Every field the ECS docs map to Docker

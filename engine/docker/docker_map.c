@@ -444,16 +444,15 @@ int sp_docker_map_container(const json_t *def, const struct sp_docker_task_ctx *
 		json_object_set_new(host, "Links", links);
 		json_array_foreach(json_object_get(def, "links"), i, a) {
 			const char *lk = json_string_value(a);
-			const char *colon = lk ? strchr(lk, ':') : NULL;
-			char target[256];
-			snprintf(target, sizeof(target), "%.*s", colon ? (int)(colon - lk) : 255, lk ? lk : "");
+			char target[SP_DOCKER_MAX_NAME];
+			const char *alias = sp_docker_link_split(lk, target, sizeof(target));
 			const char *dn = json_string_value(json_object_get(ctx->docker_names, target));
 			if (!dn) {
 				rc = errf(err, "container \"%s\": link \"%s\" names no container of the task",
 					  name, lk ? lk : "");
 				goto out;
 			}
-			char *l = sp_aprintf("%s:%s", dn, colon && colon[1] ? colon + 1 : target);
+			char *l = sp_aprintf("%s:%s", dn, alias ? alias : target);
 			if (!l) {
 				rc = SP_ENOMEM;
 				goto out;
@@ -491,6 +490,19 @@ static long index_of(const json_t *defs, const char *name)
 	return -1;
 }
 
+const char *sp_docker_link_split(const char *link, char *target, size_t n)
+{
+	const char *colon = link ? strchr(link, ':') : NULL;
+	size_t len = colon ? (size_t)(colon - link) : (link ? strlen(link) : 0);
+	if (n == 0)
+		return NULL;
+	if (len >= n)
+		len = n - 1;
+	memcpy(target, link ? link : "", len);
+	target[len] = '\0';
+	return colon && colon[1] ? colon + 1 : NULL;
+}
+
 int sp_docker_start_order(const json_t *defs, size_t *order, size_t n, struct sp_buf *err)
 {
 	bool dep[SP_DOCKER_MAX_CONTAINERS][SP_DOCKER_MAX_CONTAINERS] = { { false } };
@@ -504,17 +516,12 @@ int sp_docker_start_order(const json_t *defs, size_t *order, size_t n, struct sp
 			const char *l = json_string_value(x);
 			if (!l)
 				continue;
-			const char *colon = strchr(l, ':');
-			char *target = colon ? sp_strndup(l, (size_t)(colon - l)) : sp_strdup(l);
-			if (!target)
-				return SP_ENOMEM;
+			char target[SP_DOCKER_MAX_NAME];
+			(void)sp_docker_link_split(l, target, sizeof(target));
 			long t = index_of(defs, target);
-			if (t < 0) {
-				errf(err, "container \"%s\": link \"%s\" names no container", str(d, "name"), l);
-				free(target);
-				return SP_EINVAL;
-			}
-			free(target);
+			if (t < 0)
+				return errf(err, "container \"%s\": link \"%s\" names no container",
+					    str(d, "name"), l);
 			dep[i][t] = true;
 		}
 		json_array_foreach(json_object_get(d, "volumesFrom"), j, x) {

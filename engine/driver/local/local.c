@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -509,27 +507,12 @@ static json_t *lb_doc(const struct sp_driver_plan *p, const char *address)
 			 "unhealthyThreshold", p->unhealthy_threshold);
 }
 
-/* A TCP connection to addr:port is accepted within timeout_ms. */
+/* A TCP connection to addr:port is accepted within timeout_ms (the load balancer's TCP
+ * check, run once). */
 static bool port_accepts(const char *addr, int port, int timeout_ms)
 {
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	if (!addr || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
-		return false;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return false;
-	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (!ok && errno == EINPROGRESS) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int e = 0;
-		socklen_t el = sizeof(e);
-		ok = poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0;
-	}
-	close(fd);
-	return ok;
+	struct sp_lb_health h = { .protocol = SP_LB_TCP, .port = port };
+	return sp_lb_probe(&h, addr, timeout_ms) == 0;
 }
 
 /* What a new task must answer on before it takes traffic: the listeners' instance ports
@@ -846,19 +829,23 @@ static void remove_instances(struct local *l, const json_t *st, const char *env,
 	free(jp);
 }
 
-static bool task_known(const json_t *st, const char *tid)
+/* Does a member of `a` (instances or retired entries) hold the task tid? */
+static bool holds_task(const json_t *a, const char *tid)
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(st, "instances"), i, x)
-		if (tid && sget(json_object_get(x, "task"), "id") &&
-		    !strcmp(sget(json_object_get(x, "task"), "id"), tid))
+	json_array_foreach(a, i, x) {
+		const char *id = sget(json_object_get(x, "task"), "id");
+		if (tid && id && !strcmp(id, tid))
 			return true;
-	json_array_foreach(json_object_get(st, "retired"), i, x)
-		if (tid && sget(json_object_get(x, "task"), "id") &&
-		    !strcmp(sget(json_object_get(x, "task"), "id"), tid))
-			return true;
+	}
 	return false;
+}
+
+static bool task_known(const json_t *st, const char *tid)
+{
+	return holds_task(json_object_get(st, "instances"), tid) ||
+	       holds_task(json_object_get(st, "retired"), tid);
 }
 
 /* Containers and networks of the environment whose task the state does not know (an

@@ -171,22 +171,16 @@ int local_task_prepare(struct local *l, const struct task_input *in, const json_
 		free(dn);
 		/* links "name:alias" make "alias" a network alias of "name" on the task network */
 		json_array_foreach(json_object_get(d, "links"), j, x) {
-			const char *lk = json_string_value(x);
-			const char *colon = lk ? strchr(lk, ':') : NULL;
-			if (!colon || !colon[1])
+			char target[SP_DOCKER_MAX_NAME];
+			const char *alias = sp_docker_link_split(json_string_value(x), target, sizeof(target));
+			if (!alias)
 				continue;
-			char *target = sp_strndup(lk, (size_t)(colon - lk));
-			if (!target) {
-				rc = SP_ENOMEM;
-				goto out;
-			}
 			json_t *al = json_object_get(aliases, target);
 			if (!al) {
 				al = json_array();
 				json_object_set_new(aliases, target, al);
 			}
-			json_array_append_new(al, json_string(colon + 1));
-			free(target);
+			json_array_append_new(al, json_string(alias));
 		}
 		/* the folder EB keeps per container, even when no volume mounts it */
 		sp_buf_reset(&path);
